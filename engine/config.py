@@ -1,0 +1,307 @@
+"""One flat description of a training run, shared by presets, the command line, TOML files and
+the dashboard's form, plus text parsing whose error messages name the field and the allowed range.
+
+``RunConfig`` holds typed values; ``FIELDS`` says, per field, its label, kind and range;
+``parse_field(name, text)`` turns what a user typed into a value or raises ``ValueError`` with a
+message such as "Learning rate: must be a number from 1e-06 to 1000; got 'abc'".
+``build(config)`` loads the dataset and builds the network and the trainer.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field, fields, replace
+
+from .activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+from .initializers import INITS
+from .losses import COMPATIBLE_OUTPUTS, LOSSES
+from .network import MAX_HIDDEN_LAYERS, MAX_HIDDEN_WIDTH
+from .optimizers import OPTIMIZERS
+from .schedules import SCHEDULES
+
+MAX_TEXT = 200  # longer input is rejected before any parsing
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    dataset: str = "moons"
+    n_samples: int | None = None
+    noise: float | None = None
+    test_fraction: float | None = None
+    classes: int | None = None
+    standardize: bool = False
+    hidden: tuple[int, ...] = (16, 16)
+    activation: str = "tanh"
+    output: str = "softmax"
+    loss: str = "cross_entropy"
+    init: str = "auto"
+    dtype: str = "float64"
+    optimizer: str = "adam"
+    lr: float = 0.01
+    momentum: float = 0.9
+    batch_size: int | str = 32
+    l1: float = 0.0
+    l2: float = 0.0
+    clip_norm: float = 0.0
+    clip_value: float = 0.0
+    schedule: str = "constant"
+    decay: float = 0.5
+    decay_every: int = 10
+    seed: int = 0
+    epochs: int = 100
+
+    def replace(self, **changes) -> "RunConfig":
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["hidden"] = list(self.hidden)
+        return d
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    label: str
+    kind: str  # "int", "float", "choice", "layers", "batch", "text", "bool"
+    lo: float | None = None
+    hi: float | None = None
+    choices: tuple[str, ...] = ()
+    optional: bool = False  # blank means "the dataset's default"
+    live: bool = False  # applied to a running trainer without rebuilding the network
+    help: str = ""
+
+
+FIELDS: dict[str, Field] = {f.name: f for f in [
+    Field("dataset", "Dataset", "text", help="a built-in name (moons, circles, spiral, xor, ...) or a CSV/NPZ file or MNIST folder"),
+    Field("n_samples", "Samples", "int", 4, 100_000, optional=True, help="number of points to generate"),
+    Field("noise", "Noise", "float", 0.0, 10.0, optional=True, help="standard deviation of the added noise"),
+    Field("test_fraction", "Test fraction", "float", 0.01, 0.9, optional=True, help="share of samples held out"),
+    Field("classes", "Classes", "int", 2, 10, optional=True, help="arms of the spiral / blobs"),
+    Field("standardize", "Standardize", "bool", help="z-score the features"),
+    Field("hidden", "Hidden layers", "layers", 1, MAX_HIDDEN_WIDTH, help="widths separated by commas, e.g. 8,8; empty for none"),
+    Field("activation", "Activation", "choice", choices=HIDDEN_ACTIVATIONS),
+    Field("output", "Output", "choice", choices=OUTPUT_ACTIVATIONS),
+    Field("loss", "Loss", "choice", choices=LOSSES),
+    Field("init", "Initialisation", "choice", choices=("auto",) + INITS),
+    Field("dtype", "Precision", "choice", choices=("float64", "float32")),
+    Field("optimizer", "Optimizer", "choice", choices=OPTIMIZERS),
+    Field("lr", "Learning rate", "float", 1e-6, 1e3, live=True),
+    Field("momentum", "Momentum", "float", 0.0, 0.999, live=True, help="momentum / nesterov only"),
+    Field("batch_size", "Batch size", "batch", 1, 1_000_000, live=True, help="an integer or 'full'"),
+    Field("l1", "L1", "float", 0.0, 10.0, live=True),
+    Field("l2", "L2", "float", 0.0, 100.0, live=True),
+    Field("clip_norm", "Clip norm", "float", 0.0, 1e6, live=True, help="0 = off"),
+    Field("clip_value", "Clip value", "float", 0.0, 1e6, live=True, help="0 = off"),
+    Field("schedule", "LR schedule", "choice", choices=SCHEDULES, live=True),
+    Field("decay", "Decay", "float", 1e-6, 1.0, live=True, help="step factor, exponential rate or inverse-time decay"),
+    Field("decay_every", "Decay every", "int", 1, 100_000, live=True, help="epochs between step decays"),
+    Field("seed", "Seed", "int", 0, 2**32 - 1),
+    Field("epochs", "Epochs", "int", 1, 1_000_000, help="length of a headless run; the cosine period"),
+]}
+
+LIVE_FIELDS = tuple(name for name, f in FIELDS.items() if f.live)
+
+
+def _range_text(f: Field) -> str:
+    if f.kind in ("int", "batch"):
+        return f"from {int(f.lo)} to {int(f.hi)}"
+    return f"from {f.lo:g} to {f.hi:g}"
+
+
+def allowed_text(f: Field) -> str:
+    """What field ``f`` accepts, for messages: its range, its choices or its help."""
+    if f.kind in ("int", "float", "batch"):
+        return f"must be {_range_text(f)}" + (" or 'full'" if f.kind == "batch" else "")
+    if f.kind == "layers":
+        return _LAYERS_RANGE
+    if f.kind == "choice":
+        return f"must be one of {', '.join(f.choices)}"
+    if f.kind == "bool":
+        return "must be true or false"
+    return f.help
+
+
+def parse_field(name: str, text) -> object:
+    """Parse user text for field ``name``; raises ValueError naming the field and the range."""
+    f = FIELDS[name]
+    if not isinstance(text, str):
+        text = "" if text is None else str(text)
+    if len(text) > MAX_TEXT:
+        raise ValueError(f"{f.label}: too long ({len(text)} characters); {allowed_text(f)}")
+    s = text.strip()
+    shown = s if len(s) <= 30 else s[:27] + "..."
+    if f.kind == "text":
+        if not s:
+            raise ValueError(f"{f.label}: must not be empty ({f.help})")
+        return s
+    if f.kind == "bool":
+        low = s.lower()
+        if low in ("1", "true", "yes", "on"):
+            return True
+        if low in ("0", "false", "no", "off", ""):
+            return False
+        raise ValueError(f"{f.label}: must be true or false; got {shown!r}")
+    if f.kind == "choice":
+        if s not in f.choices:
+            raise ValueError(f"{f.label}: must be one of {', '.join(f.choices)}; got {shown!r}")
+        return s
+    if f.kind == "layers":
+        return _parse_layers(f, s, shown)
+    if s == "" and f.optional:
+        return None
+    if f.kind == "batch" and s.lower() == "full":
+        return "full"
+    if f.kind in ("int", "batch"):
+        try:
+            value = int(s)
+        except ValueError:
+            extra = " or 'full'" if f.kind == "batch" else ""
+            raise ValueError(f"{f.label}: must be a whole number {_range_text(f)}{extra}; got {shown!r}") from None
+    else:
+        try:
+            value = float(s)
+        except ValueError:
+            raise ValueError(f"{f.label}: must be a number {_range_text(f)}; got {shown!r}") from None
+        if not math.isfinite(value):
+            raise ValueError(f"{f.label}: must be a finite number {_range_text(f)}; got {shown!r}")
+        value = value + 0.0  # -0 becomes 0
+    if not f.lo <= value <= f.hi:
+        raise ValueError(f"{f.label}: must be {_range_text(f)}; got {shown!r}")
+    return value
+
+
+_LAYERS_RANGE = f"up to {MAX_HIDDEN_LAYERS} widths from 1 to {MAX_HIDDEN_WIDTH}, separated by commas"
+
+
+def _parse_layers(f: Field, s: str, shown: str) -> tuple[int, ...]:
+    if s.lower() in ("", "none", "-"):
+        return ()
+    if any(c in s for c in ";: /|") and "," not in s:
+        raise ValueError(f"{f.label}: separate widths with commas, e.g. 8,8 ({_LAYERS_RANGE}); got {shown!r}")
+    parts = [p.strip() for p in s.split(",")]
+    if len(parts) > MAX_HIDDEN_LAYERS:
+        raise ValueError(f"{f.label}: at most {MAX_HIDDEN_LAYERS} layers of 1 to {MAX_HIDDEN_WIDTH} units; "
+                         f"got {len(parts)}")
+    widths = []
+    for i, p in enumerate(parts, start=1):
+        if not p:
+            raise ValueError(f"{f.label}: layer {i} is empty (two commas in a row?); {_LAYERS_RANGE}; "
+                             f"got {shown!r}")
+        try:
+            w = int(p)
+        except ValueError:
+            raise ValueError(f"{f.label}: layer {i} must be a whole number from 1 to {MAX_HIDDEN_WIDTH}; got {p[:20]!r}") from None
+        if not 1 <= w <= MAX_HIDDEN_WIDTH:
+            raise ValueError(f"{f.label}: layer {i} must be from 1 to {MAX_HIDDEN_WIDTH} units; got {w}")
+        widths.append(w)
+    return tuple(widths)
+
+
+def format_field(name: str, value) -> str:
+    """The text a form shows for a value (the inverse of ``parse_field``)."""
+    if value is None:
+        return ""
+    if name == "hidden":
+        return ",".join(str(w) for w in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _exact_text(name: str, value) -> str:
+    """Like ``format_field`` but a float of a float field keeps every digit (``repr``), so that
+    parsing it back gives the very same number: ``format_field``'s ``:g`` keeps 6 digits, which
+    would round 1/3 to 0.333333 and let 9.9999999e-07 pass as 1e-06."""
+    if isinstance(value, float) and FIELDS[name].kind == "float":
+        return repr(value)
+    return format_field(name, value)
+
+
+def check(config: RunConfig) -> list[tuple[str, str]]:
+    """Cross-field problems as (field, message) pairs; empty when the config is consistent."""
+    problems = []
+    if config.output not in COMPATIBLE_OUTPUTS[config.loss]:
+        problems.append(("output", f"Output: loss {config.loss} needs output "
+                                   f"{' or '.join(COMPATIBLE_OUTPUTS[config.loss])}; got {config.output}"))
+    return problems
+
+
+def validate(config: RunConfig) -> RunConfig:
+    """Check every field's type and range (as the form would); raises ValueError naming the field."""
+    for f in fields(RunConfig):
+        value = getattr(config, f.name)
+        parse_field(f.name, _exact_text(f.name, value))
+    problems = check(config)
+    if problems:
+        raise ValueError(problems[0][1])
+    return config
+
+
+def from_mapping(data: dict, base: RunConfig | None = None, source: str = "settings") -> RunConfig:
+    """Build a RunConfig from a dict of values or strings (TOML, CLI); unknown keys are errors."""
+    base = base or RunConfig()
+    known = {f.name for f in fields(RunConfig)}
+    changes = {}
+    for key, value in data.items():
+        name = key.replace("-", "_")
+        if name not in known:
+            raise ValueError(f"{source}: unknown setting {key!r}; known settings: {', '.join(sorted(known))}")
+        if isinstance(value, list) and name == "hidden":
+            value = ",".join(str(v) for v in value)
+        changes[name] = parse_field(name, value if isinstance(value, str) else _exact_text(name, value))
+    return validate(base.replace(**changes))
+
+
+def schedule_args(config: RunConfig) -> tuple[str, dict]:
+    """The engine's schedule name and parameters for a config."""
+    if config.schedule == "step":
+        return "step", {"factor": config.decay, "every": config.decay_every}
+    if config.schedule == "exponential":
+        return "exponential", {"rate": config.decay}
+    if config.schedule == "inverse_time":
+        return "inverse_time", {"decay": config.decay}
+    if config.schedule == "cosine":
+        return "cosine", {"period": config.epochs}
+    return "constant", {}
+
+
+def optimizer_args(config: RunConfig) -> dict:
+    return {"momentum": config.momentum} if config.optimizer in ("momentum", "nesterov") else {}
+
+
+@dataclass
+class Run:
+    """A dataset, a network and its trainer, built from one RunConfig."""
+
+    config: RunConfig
+    data: object
+    net: object
+    trainer: object = field(repr=False)
+
+
+def load_data(config: RunConfig):
+    from . import datasets
+
+    return datasets.load(config.dataset, n_samples=config.n_samples, noise=config.noise,
+                         test_fraction=config.test_fraction, seed=config.seed, classes=config.classes,
+                         standardize=config.standardize)
+
+
+def build(config: RunConfig, data=None) -> Run:
+    """Load the data (unless given) and build the network and trainer the config describes."""
+    from .network import Network
+    from .trainer import Trainer
+
+    validate(config)
+    data = data if data is not None else load_data(config)
+    sizes = [data.n_features, *config.hidden, data.n_classes]
+    net = Network(sizes, activation=config.activation, output=config.output, loss=config.loss,
+                  l1=config.l1, l2=config.l2, init=None if config.init == "auto" else config.init,
+                  seed=config.seed, dtype=config.dtype)
+    name, params = schedule_args(config)
+    trainer = Trainer(net, data, optimizer=config.optimizer, lr=config.lr, batch_size=config.batch_size,
+                      schedule=name, schedule_params=params, clip_norm=config.clip_norm or None,
+                      clip_value=config.clip_value or None, seed=config.seed, **optimizer_args(config))
+    return Run(config, data, net, trainer)

@@ -1,0 +1,87 @@
+"""Central-difference gradient checking: is the analytic backward pass right?
+
+The analytic gradient comes from the network's own float64 backward pass. The numeric one,
+(f(p+h) - f(p-h)) / 2h, is evaluated in extended precision (np.longdouble) so that its
+round-off (about eps*|loss|/h) stays far below the gradients being checked, and h can be
+small enough to rarely straddle a ReLU kink. Relative error |a - n| / max(|a|, |n|) is
+reported for elements of at least ``tiny``; smaller elements are compared by absolute error.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+class GradcheckResult(float):
+    """A float equal to the maximum relative error over the significant elements.
+
+    Attributes: ``max_rel_error``, ``max_abs_error`` (over elements smaller than ``tiny``),
+    ``worst`` (parameter label of the largest relative error), ``n_checked``.
+    """
+
+    max_rel_error: float
+    max_abs_error: float
+    worst: str
+    n_checked: int
+
+    def __new__(cls, rel, abs_, worst, n_checked):
+        self = super().__new__(cls, rel)
+        self.max_rel_error, self.max_abs_error, self.worst, self.n_checked = rel, abs_, worst, n_checked
+        return self
+
+    def passed(self, rel_tol=1e-6, abs_tol=1e-8) -> bool:
+        return self.max_rel_error < rel_tol and self.max_abs_error < abs_tol
+
+    def __repr__(self) -> str:
+        return (f"GradcheckResult(max_rel_error={self.max_rel_error:.3g}, "
+                f"max_abs_error={self.max_abs_error:.3g}, worst={self.worst}, n_checked={self.n_checked})")
+
+
+def param_label(net, k: int) -> str:
+    """Name of flat parameter k, e.g. 'W2[3,1]' or 'b1[0]'."""
+    if k < net.n_weights:
+        at = 0
+        for l, layer in enumerate(net.layers, start=1):
+            if k < at + layer.W.size:
+                r, c = divmod(k - at, layer.W.shape[1])
+                return f"W{l}[{r},{c}]"
+            at += layer.W.size
+    at = net.n_weights
+    for l, layer in enumerate(net.layers, start=1):
+        if k < at + layer.b.size:
+            return f"b{l}[{k - at}]"
+        at += layer.b.size
+    raise IndexError(k)
+
+
+def gradcheck(net, X, y, h: float = 1e-6, tiny: float = 1e-6, max_checks: int | None = None,
+              seed: int = 0) -> GradcheckResult:
+    """Compare the float64 analytic gradient with central differences taken in extended precision.
+
+    ``max_checks`` limits the check to a seeded random subset of parameters for large networks.
+    """
+    twin = net.copy(dtype="float64")
+    X = np.asarray(X, dtype=np.float64)
+    twin.loss_and_grads(X, y)
+    analytic = twin.grad.copy()
+    twin = net.copy(dtype="longdouble")
+    ks = np.arange(twin.params.size)
+    if max_checks is not None and max_checks < ks.size:
+        ks = np.sort(np.random.default_rng(seed).choice(ks, size=max_checks, replace=False))
+    numeric = np.empty(ks.size)
+    for j, k in enumerate(ks):
+        keep = twin.params[k]
+        twin.params[k] = keep + h
+        up = twin.loss_value(X, y)
+        twin.params[k] = keep - h
+        down = twin.loss_value(X, y)
+        twin.params[k] = keep
+        numeric[j] = float((up - down) / (2 * twin.dtype.type(h)))
+    a = analytic[ks]
+    scale = np.maximum(np.abs(a), np.abs(numeric))
+    err = np.abs(a - numeric)
+    big = scale >= tiny
+    rel = np.where(big, err / np.where(big, scale, 1.0), 0.0)
+    max_rel = float(rel.max()) if rel.size else 0.0
+    max_abs = float(err[~big].max()) if (~big).any() else 0.0
+    worst = param_label(twin, int(ks[int(rel.argmax())])) if rel.size else ""
+    return GradcheckResult(max_rel, max_abs, worst, int(ks.size))

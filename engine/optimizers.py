@@ -1,0 +1,456 @@
+"""Optimizers that update the network's flat parameter vector in place.
+
+Every optimizer works on the 1-D arrays ``net.params`` and ``net.grad`` (all W first, then
+all b), so one update is a constant number of NumPy calls whatever the depth. ``step``
+allocates nothing: state and scratch arrays are preallocated in ``__init__`` and every
+operation writes through ``out=`` or an in-place ufunc. Arrays keep the dtype the optimizer
+was made with (float32 or float64); scalars are Python floats so NumPy never upcasts.
+
+``g`` below is the gradient as given, which already includes L1/L2 penalty gradients.
+
+=========  ==================================================================
+sgd        p -= lr * g
+momentum   v = mu*v - lr*g;  p += v
+nesterov   v_new = mu*v - lr*g;  p += -mu*v + (1+mu)*v_new;  v = v_new
+adam       m = b1*m + (1-b1)*g;  v = b2*v + (1-b2)*g*g;
+           m_hat = m/(1-b1**t);  v_hat = v/(1-b2**t);
+           p -= lr * m_hat / (sqrt(v_hat) + eps)
+rmsprop    s = rho*s + (1-rho)*g*g;  p -= lr * g / (sqrt(s) + eps)
+=========  ==================================================================
+
+The learning rate is an argument of ``step`` (schedules and the UI change it live); the
+other hyperparameters are attributes that may be reassigned between steps (validated on
+assignment) and take effect at the next step without resetting the state.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam", "rmsprop")
+DTYPES = ("float64", "float32")
+
+
+# ----------------------------------------------------------------------------- validation
+
+def _number(name: str, value) -> float:
+    if isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be a number; got {value!r}")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number; got {value!r}") from None
+
+
+def _unit_interval(name: str, value) -> float:
+    """A decay factor in [0, 1)."""
+    x = _number(name, value)
+    if not (0.0 <= x < 1.0):
+        raise ValueError(f"{name} must be in [0, 1); got {value!r}")
+    return x
+
+
+def _positive(name: str, value) -> float:
+    x = _number(name, value)
+    if not (math.isfinite(x) and x > 0.0):
+        raise ValueError(f"{name} must be a finite number > 0; got {value!r}")
+    return x
+
+
+class _Hyper:
+    """A hyperparameter attribute: reads like a plain attribute, validates on assignment."""
+
+    def __init__(self, check):
+        self.check = check
+
+    def __set_name__(self, owner, name):
+        self.name = name
+        self.slot = "_h_" + name
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        return obj.__dict__[self.slot]
+
+    def __set__(self, obj, value):
+        obj.__dict__[self.slot] = self.check(self.name, value)
+
+
+# ----------------------------------------------------------------------------- formatting
+
+def _f(x) -> str:
+    """A number as the first operand (after '=')."""
+    return f"{float(x):.4g}"
+
+
+def _o(x) -> str:
+    """A number following an operator: negatives in parentheses."""
+    x = float(x)
+    s = f"{x:.4g}"
+    return f"({s})" if s.startswith("-") else s
+
+
+def _split_label(label: str) -> tuple[str, str]:
+    """'W1[0,2]' -> ('W1', '[0,2]'); 'b2' -> ('b2', '')."""
+    i = label.find("[")
+    return (label, "") if i < 0 else (label[:i], label[i:])
+
+
+# ----------------------------------------------------------------------------- base class
+
+class Optimizer:
+    """Base class. Subclasses set ``name``, ``_HYPER`` (hyperparameter names with defaults),
+    ``_STATE`` (names of per-parameter state arrays) and implement ``_update``.
+
+    Attributes: ``n_params``, ``dtype``, ``t`` (steps taken), one attribute per
+    hyperparameter, and one preallocated array per state name (e.g. ``v``).
+    """
+
+    name = "optimizer"
+    _HYPER: dict[str, float] = {}
+    _STATE: tuple[str, ...] = ()
+
+    def __init__(self, n_params: int, dtype="float64", **hyper):
+        if isinstance(n_params, (bool, np.bool_)) or not isinstance(n_params, (int, np.integer)):
+            raise ValueError(f"n_params must be an integer >= 0; got {n_params!r}")
+        if n_params < 0:
+            raise ValueError(f"n_params must be an integer >= 0; got {n_params!r}")
+        try:
+            dt = np.dtype(dtype)
+        except TypeError:
+            dt = None
+        if dt is None or dt.name not in DTYPES:
+            raise ValueError(f"dtype must be one of {', '.join(DTYPES)}; got {dtype!r}")
+        self.n_params = int(n_params)
+        self.dtype = dt
+        self._shape = (self.n_params,)
+        for key in hyper:
+            if key not in self._HYPER:
+                allowed = ", ".join(self._HYPER) or "none"
+                hint = " (lr is passed to step() each step)" if key == "lr" else ""
+                raise ValueError(f"{key} is not a hyperparameter of {self.name}{hint}; "
+                                 f"allowed: {allowed}")
+        for key, default in self._HYPER.items():
+            setattr(self, key, hyper.get(key, default))
+        self._states = {s: np.zeros(self.n_params, dt) for s in self._STATE}
+        for s, arr in self._states.items():
+            setattr(self, s, arr)
+        self._scratch = np.empty(self.n_params, dt)
+        self.t = 0
+
+    # --------------------------------------------------------------- updating
+
+    def step(self, params: np.ndarray, grad: np.ndarray, lr: float) -> None:
+        """Update ``params`` in place from ``grad`` with learning rate ``lr``; ``t += 1``."""
+        if params.shape != self._shape or grad.shape != self._shape:
+            raise ValueError(f"params and grad must have shape {self._shape}; "
+                             f"got {params.shape} and {grad.shape}")
+        if params.dtype != self.dtype or grad.dtype != self.dtype:
+            raise ValueError(f"params and grad must have dtype {self.dtype.name}; "
+                             f"got {params.dtype.name} and {grad.dtype.name}")
+        lr = float(lr)
+        if not (lr >= 0.0 and math.isfinite(lr)):
+            raise ValueError(f"lr must be a finite number >= 0; got {lr!r}")
+        self.t += 1
+        self._update(params, grad, lr)
+
+    def _update(self, p: np.ndarray, g: np.ndarray, lr: float) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def reset(self) -> None:
+        """Zero the state arrays (same objects) and ``t``; hyperparameters are kept."""
+        for arr in self._states.values():
+            arr.fill(0)
+        self.t = 0
+
+    # --------------------------------------------------------------- introspection
+
+    def hyperparameters(self) -> dict[str, float]:
+        """Current hyperparameters (lr excluded: it is an argument of ``step``)."""
+        return {k: getattr(self, k) for k in self._HYPER}
+
+    def set_hyperparameters(self, **hyper) -> None:
+        """Validate all values first, then assign them (none is assigned if one is bad)."""
+        for key in hyper:
+            if key not in self._HYPER:
+                raise ValueError(f"{key} is not a hyperparameter of {self.name}; "
+                                 f"allowed: {', '.join(self._HYPER) or 'none'}")
+        checked = {k: getattr(type(self), k).check(k, v) for k, v in hyper.items()}
+        for k, v in checked.items():
+            setattr(self, k, v)
+
+    def state_dict(self) -> dict[str, np.ndarray | float | int]:
+        """Copies of everything needed to continue bit-identically: ``t``, the
+        hyperparameters and the state arrays."""
+        d: dict[str, np.ndarray | float | int] = {"t": int(self.t)}
+        d.update(self.hyperparameters())
+        for s, arr in self._states.items():
+            d[s] = arr.copy()
+        return d
+
+    def load_state_dict(self, d) -> None:
+        """Restore from ``state_dict()`` output (also accepts 0-d arrays, as np.load gives).
+        State arrays are copied into the existing arrays (they stay the same objects).
+        An optional ``name`` entry must match this optimizer's name."""
+        expected = {"t", *self._HYPER, *self._STATE}
+        extra = set(d) - expected - {"name"}
+        if extra:
+            raise ValueError(f"unexpected state entries for {self.name}: {', '.join(sorted(extra))}")
+        if "name" in d and str(np.asarray(d["name"])) != self.name:
+            raise ValueError(f"name: state is for optimizer {str(np.asarray(d['name']))!r}, "
+                             f"not {self.name!r}")
+        missing = expected - set(d)
+        if missing:
+            raise ValueError(f"missing state entries for {self.name}: {', '.join(sorted(missing))}")
+        t = np.asarray(d["t"])
+        if (t.shape != () or t.dtype.kind not in "iuf" or not np.isfinite(t)
+                or t != np.floor(t) or t < 0):
+            raise ValueError(f"t must be an integer >= 0; got {d['t']!r}")
+        arrays = {}
+        for s in self._STATE:
+            a = np.asarray(d[s])
+            if a.shape != self._shape:
+                raise ValueError(f"{s} must have shape {self._shape}; got {a.shape}")
+            if not np.can_cast(a.dtype, self.dtype, casting="same_kind") or a.dtype.kind != "f":
+                raise ValueError(f"{s} must be a float array; got dtype {a.dtype}")
+            arrays[s] = a
+        self.set_hyperparameters(**{k: float(np.asarray(d[k])) for k in self._HYPER})
+        for s, a in arrays.items():
+            np.copyto(self._states[s], a, casting="same_kind")
+        self.t = int(t)
+
+    def snapshot_state(self) -> dict[str, np.ndarray]:
+        """Copies of the per-parameter state arrays (empty for sgd)."""
+        return {s: arr.copy() for s, arr in self._states.items()}
+
+    def formula(self, param: str = "W1") -> str:
+        """The update as vector formula text for parameter ``param``."""
+        raise NotImplementedError  # pragma: no cover
+
+    def explain_element(self, k: int, label: str, before: float, g: float, lr: float,
+                        state_before: dict, state_after: dict, after: float) -> str:
+        """One element's update with the real numbers, one line per stage.
+
+        ``k`` is the flat index into the state arrays, ``label`` e.g. ``"W1[0,2]"`` (the
+        gradient is ``"d" + label``), ``before``/``g``/``after`` are the parameter before,
+        its gradient and the parameter after the step; ``state_before``/``state_after`` are
+        ``snapshot_state()`` taken before and after the step. Operands use ``.4g``; the last
+        number is ``after`` with ``.6g``.
+        """
+        raise NotImplementedError  # pragma: no cover
+
+    def __repr__(self) -> str:
+        hp = ", ".join(f"{k}={v:g}" for k, v in self.hyperparameters().items())
+        return f"{type(self).__name__}(n_params={self.n_params}, dtype={self.dtype.name}" \
+               f"{', ' + hp if hp else ''}, t={self.t})"
+
+
+# ----------------------------------------------------------------------------- optimizers
+
+class SGD(Optimizer):
+    """Plain gradient descent: ``p -= lr * g``."""
+
+    name = "sgd"
+
+    def _update(self, p, g, lr):
+        s = self._scratch
+        np.multiply(g, lr, out=s)
+        np.subtract(p, s, out=p)
+
+    def formula(self, param="W1"):
+        return f"{param}_new = {param} - lr * d{param}"
+
+    def explain_element(self, k, label, before, g, lr, state_before, state_after, after):
+        name, idx = _split_label(label)
+        return (f"{name}_new{idx} = {label} - lr*d{label} = "
+                f"{_f(before)} - {_o(lr)}*{_o(g)} = {float(after):.6g}")
+
+
+class Momentum(Optimizer):
+    """Classical momentum: ``v = mu*v - lr*g; p += v`` (mu is the ``momentum`` attribute)."""
+
+    name = "momentum"
+    momentum = _Hyper(_unit_interval)
+    _HYPER = {"momentum": 0.9}
+    _STATE = ("v",)
+
+    def _update(self, p, g, lr):
+        v, s = self.v, self._scratch
+        v *= self.momentum
+        np.multiply(g, lr, out=s)
+        v -= s
+        p += v
+
+    def formula(self, param="W1"):
+        return f"v = mu*v - lr*d{param}; {param}_new = {param} + v"
+
+    def _v_line(self, k, label, g, lr, state_before, state_after):
+        name, idx = _split_label(label)
+        v0 = float(state_before["v"][k])
+        v1 = float(state_after["v"][k])
+        line = (f"v{idx} = mu*v{idx} - lr*d{label} = "
+                f"{_f(self.momentum)}*{_o(v0)} - {_o(lr)}*{_o(g)} = {_f(v1)}")
+        return line, v0, v1
+
+    def explain_element(self, k, label, before, g, lr, state_before, state_after, after):
+        name, idx = _split_label(label)
+        line, _, v1 = self._v_line(k, label, g, lr, state_before, state_after)
+        return (line + "\n" + f"{name}_new{idx} = {label} + v{idx} = "
+                f"{_f(before)} + {_o(v1)} = {float(after):.6g}")
+
+
+class Nesterov(Momentum):
+    """Nesterov momentum in the Sutskever / CS231n form:
+    ``v_new = mu*v - lr*g; p += -mu*v + (1+mu)*v_new; v = v_new``."""
+
+    name = "nesterov"
+
+    def _update(self, p, g, lr):
+        v, s, mu = self.v, self._scratch, self.momentum
+        v *= mu                  # v = mu*v_old
+        p -= v                   # p += -mu*v_old
+        np.multiply(g, lr, out=s)
+        v -= s                   # v = v_new
+        np.multiply(v, 1.0 + mu, out=s)
+        p += s                   # p += (1+mu)*v_new
+
+    def formula(self, param="W1"):
+        return f"v_new = mu*v - lr*d{param}; {param}_new = {param} - mu*v + (1+mu)*v_new"
+
+    def explain_element(self, k, label, before, g, lr, state_before, state_after, after):
+        name, idx = _split_label(label)
+        line, v0, v1 = self._v_line(k, label, g, lr, state_before, state_after)
+        line = line.replace(f"v{idx} = ", f"v_new{idx} = ", 1)
+        mu = self.momentum
+        return (line + "\n" + f"{name}_new{idx} = {label} - mu*v{idx} + (1+mu)*v_new{idx} = "
+                f"{_f(before)} - {_o(mu)}*{_o(v0)} + {_o(1.0 + mu)}*{_o(v1)} = "
+                f"{float(after):.6g}")
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba) with bias correction:
+    ``m = b1*m + (1-b1)*g; v = b2*v + (1-b2)*g*g; m_hat = m/(1-b1**t); v_hat = v/(1-b2**t);
+    p -= lr * m_hat / (sqrt(v_hat) + eps)``.
+
+    Implemented with the corrections folded into scalars,
+    ``p -= (lr*sqrt(c2)/c1) * m / (sqrt(v) + eps*sqrt(c2))`` with ``c1 = 1-b1**t``,
+    ``c2 = 1-b2**t``, which is the same expression rearranged (equal up to rounding).
+    """
+
+    name = "adam"
+    beta1 = _Hyper(_unit_interval)
+    beta2 = _Hyper(_unit_interval)
+    eps = _Hyper(_positive)
+    _HYPER = {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8}
+    _STATE = ("m", "v")
+
+    def _update(self, p, g, lr):
+        m, v, s = self.m, self.v, self._scratch
+        b1, b2, t = self.beta1, self.beta2, self.t
+        # m = b1*m + (1-b1)*g
+        m *= b1
+        np.multiply(g, 1.0 - b1, out=s)
+        m += s
+        # v = b2*v + (1-b2)*g*g
+        v *= b2
+        np.multiply(g, g, out=s)
+        s *= 1.0 - b2
+        v += s
+        # p -= lr*sqrt(c2)/c1 * m / (sqrt(v) + eps*sqrt(c2))
+        c1 = 1.0 - b1 ** t
+        rc2 = math.sqrt(1.0 - b2 ** t)
+        np.sqrt(v, out=s)
+        s += self.eps * rc2
+        np.divide(m, s, out=s)
+        s *= lr * rc2 / c1
+        p -= s
+
+    def formula(self, param="W1"):
+        return (f"m = b1*m + (1-b1)*d{param}; v = b2*v + (1-b2)*d{param}**2; "
+                f"m_hat = m/(1-b1**t); v_hat = v/(1-b2**t); "
+                f"{param}_new = {param} - lr * m_hat / (sqrt(v_hat) + eps)")
+
+    def explain_element(self, k, label, before, g, lr, state_before, state_after, after):
+        """As the base class; ``t`` is the current step count, so call it right after the
+        step being explained."""
+        name, idx = _split_label(label)
+        b1, b2, eps, t = self.beta1, self.beta2, self.eps, max(self.t, 1)
+        m0, m1 = float(state_before["m"][k]), float(state_after["m"][k])
+        v0, v1 = float(state_before["v"][k]), float(state_after["v"][k])
+        m_hat = m1 / (1.0 - b1 ** t)
+        v_hat = v1 / (1.0 - b2 ** t)
+        return "\n".join([
+            f"m{idx} = b1*m{idx} + (1-b1)*d{label} = "
+            f"{_f(b1)}*{_o(m0)} + {_o(1.0 - b1)}*{_o(g)} = {_f(m1)}",
+            f"v{idx} = b2*v{idx} + (1-b2)*d{label}**2 = "
+            f"{_f(b2)}*{_o(v0)} + {_o(1.0 - b2)}*({_f(g)})**2 = {_f(v1)}",
+            f"m_hat{idx} = m{idx}/(1-b1**t) = {_f(m1)}/(1-{_o(b1)}**{t}) = {_f(m_hat)}",
+            f"v_hat{idx} = v{idx}/(1-b2**t) = {_f(v1)}/(1-{_o(b2)}**{t}) = {_f(v_hat)}",
+            f"{name}_new{idx} = {label} - lr*m_hat{idx}/(sqrt(v_hat{idx}) + eps) = "
+            f"{_f(before)} - {_o(lr)}*{_o(m_hat)}/(sqrt({_f(v_hat)}) + {_o(eps)}) = "
+            f"{float(after):.6g}",
+        ])
+
+
+class RMSProp(Optimizer):
+    """RMSProp: ``s = rho*s + (1-rho)*g*g; p -= lr * g / (sqrt(s) + eps)``."""
+
+    name = "rmsprop"
+    rho = _Hyper(_unit_interval)
+    eps = _Hyper(_positive)
+    _HYPER = {"rho": 0.9, "eps": 1e-8}
+    _STATE = ("s",)
+
+    def _update(self, p, g, lr):
+        st, tmp = self.s, self._scratch
+        rho = self.rho
+        st *= rho
+        np.multiply(g, g, out=tmp)
+        tmp *= 1.0 - rho
+        st += tmp
+        np.sqrt(st, out=tmp)
+        tmp += self.eps
+        np.divide(g, tmp, out=tmp)
+        tmp *= lr
+        p -= tmp
+
+    def formula(self, param="W1"):
+        return (f"s = rho*s + (1-rho)*d{param}**2; "
+                f"{param}_new = {param} - lr * d{param} / (sqrt(s) + eps)")
+
+    def explain_element(self, k, label, before, g, lr, state_before, state_after, after):
+        name, idx = _split_label(label)
+        s0, s1 = float(state_before["s"][k]), float(state_after["s"][k])
+        return "\n".join([
+            f"s{idx} = rho*s{idx} + (1-rho)*d{label}**2 = "
+            f"{_f(self.rho)}*{_o(s0)} + {_o(1.0 - self.rho)}*({_f(g)})**2 = {_f(s1)}",
+            f"{name}_new{idx} = {label} - lr*d{label}/(sqrt(s{idx}) + eps) = "
+            f"{_f(before)} - {_o(lr)}*{_o(g)}/(sqrt({_f(s1)}) + {_o(self.eps)}) = "
+            f"{float(after):.6g}",
+        ])
+
+
+_CLASSES = {"sgd": SGD, "momentum": Momentum, "nesterov": Nesterov, "adam": Adam,
+            "rmsprop": RMSProp}
+
+
+def make_optimizer(name: str, n_params: int, dtype="float64", **hyper) -> Optimizer:
+    """Build an optimizer by name (one of ``OPTIMIZERS``) for ``n_params`` parameters of
+    ``dtype``. Hyperparameters: momentum/nesterov: ``momentum`` in [0, 1) (default 0.9);
+    adam: ``beta1``, ``beta2`` in [0, 1), ``eps`` > 0; rmsprop: ``rho`` in [0, 1), ``eps`` > 0.
+    ``make_optimizer("momentum", ..., nesterov=True)`` gives the nesterov optimizer.
+    """
+    if not isinstance(name, str) or name not in _CLASSES:
+        raise ValueError(f"name must be one of {', '.join(OPTIMIZERS)}; got {name!r}")
+    if "nesterov" in hyper:
+        nesterov = hyper.pop("nesterov")
+        if not isinstance(nesterov, (bool, np.bool_)):
+            raise ValueError(f"nesterov must be True or False; got {nesterov!r}")
+        if name not in ("momentum", "nesterov"):
+            raise ValueError(f"nesterov applies only to momentum; got name={name!r}")
+        if name == "nesterov" and not nesterov:
+            raise ValueError("nesterov=False contradicts name='nesterov'; use name='momentum'")
+        if nesterov:
+            name = "nesterov"
+    return _CLASSES[name](n_params, dtype, **hyper)

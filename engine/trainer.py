@@ -1,0 +1,442 @@
+"""The training loop: mini-batches, live hyperparameters, metrics, the divergence watchdog,
+and a single step taken as a trace (forward, backward and the optimizer's update).
+
+The hot path (``step``) allocates nothing per step for a fixed batch size: the training set is
+shuffled once per epoch into preallocated arrays, so batches are views, and the network and the
+optimizer work on preallocated buffers.
+"""
+from __future__ import annotations
+
+import copy
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .clipping import clip_by_global_norm, clip_by_value
+from .history import History
+from .optimizers import make_optimizer
+from .schedules import make_schedule
+from .trace import Trace, TraceStep, record
+
+LOSS_EXPLOSION = 1e3  # loss above this multiple of the first step's loss counts as divergence
+WEIGHT_RMS_LIMIT = 1e4  # root-mean-square weight above this counts as divergence
+OPTIMIZER_HYPER = ("momentum", "beta1", "beta2", "eps", "rho")
+
+
+@dataclass
+class DivergenceReport:
+    """What the watchdog saw when training went non-finite or exploded."""
+
+    step: int
+    epoch: int
+    where: str  # e.g. "gradient dW2 became non-finite", "the loss exploded to 3.5e+03"
+    layer: int  # the layer at fault, or the one with the largest gradient when the loss exploded
+    grad_norms: list[float]
+    restored_step: int
+    lr: float
+
+    @property
+    def message(self) -> str:
+        norms = ", ".join(f"{g:.3g}" for g in self.grad_norms)
+        return (f"Diverged at step {self.step} (epoch {self.epoch}): {self.where} in layer {self.layer}; "
+                f"gradient norms per layer [{norms}]. Restored the parameters of step {self.restored_step} "
+                f"and paused: lower the learning rate (now {self.lr:g}) and resume.")
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A consistent copy of the training state for another thread to read at leisure."""
+
+    step: int
+    epoch: int
+    epoch_progress: float
+    params: np.ndarray
+    last: dict | None
+    step_loss: float | None
+    lr: float
+    history: dict = field(repr=False)
+    step_history: dict = field(repr=False)
+    divergence: DivergenceReport | None
+    samples_per_sec: float
+    state: str = "idle"
+
+
+def _split(data):
+    """Accept a Dataset, (X, y) or (X_train, y_train, X_test, y_test)."""
+    if hasattr(data, "X_train"):
+        return data.X_train, data.y_train, data.X_test, data.y_test
+    if len(data) == 2:
+        return data[0], data[1], data[0], data[1]
+    if len(data) == 4:
+        return tuple(data)
+    raise ValueError("data must be a Dataset, (X, y) or (X_train, y_train, X_test, y_test)")
+
+
+def _positive(name, value, maximum=math.inf):
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number > 0; got {value!r}") from None
+    if not (0 < value <= maximum):
+        raise ValueError(f"{name} must be > 0 and <= {maximum:g}; got {value!r}")
+    return value
+
+
+def _optional_positive(name, value):
+    return None if value in (None, 0, 0.0) else _positive(name, value)
+
+
+class Trainer:
+    """Trains ``net`` on ``data``; every knob but the architecture can change between steps."""
+
+    def __init__(self, net, data, optimizer="adam", lr=0.01, batch_size=32, schedule="constant",
+                 schedule_params=None, clip_norm=None, clip_value=None, seed=0, eval_every=1,
+                 history_cap=2000, **optimizer_hyper):
+        self.net = net
+        X_train, y_train, X_test, y_test = _split(data)
+        self.X_train, self.X_test = net.check_X(X_train), net.check_X(X_test)
+        self.y_train, self.y_test = np.asarray(y_train), np.asarray(y_test)
+        self.n = self.X_train.shape[0]
+        self._Y_train = net.encode_targets(self.y_train, self.n)
+        self._Y_test = net.encode_targets(self.y_test, self.X_test.shape[0])
+        self.n_classes = max(2, net.n_outputs)
+        self.lr = _positive("lr", lr, 1e6)
+        self.batch_size = self._check_batch_size(batch_size)
+        self.clip_norm = _optional_positive("clip_norm", clip_norm)
+        self.clip_value = _optional_positive("clip_value", clip_value)
+        if not isinstance(eval_every, int) or eval_every < 1:
+            raise ValueError(f"eval_every must be an integer >= 1; got {eval_every!r}")
+        self.eval_every = eval_every
+        self.optimizer = make_optimizer(optimizer, net.params.size, net.dtype, **optimizer_hyper)
+        self.schedule = make_schedule(schedule, **(schedule_params or {}))
+        self.seed = seed
+        self.history = History(net.n_layers, cap=history_cap)
+        self._Xs = np.empty_like(self.X_train)
+        self._Ys = np.empty_like(self._Y_train)
+        self._good = net.params.copy()  # the last parameters whose loss and gradient were checked
+        self._backup_every = 1 if net.params.size <= 50_000 else 10
+        self.reset_progress()
+
+    # ----- state ----------------------------------------------------------------------------
+    def reset_progress(self) -> None:
+        """Back to step 0: fresh shuffling order, optimizer state and history (weights untouched)."""
+        self.rng = np.random.default_rng(self.seed)
+        self.step_count, self.epoch, self.pos = 0, 0, self.n  # pos == n: the next step shuffles
+        self.perm = np.arange(self.n)
+        self.optimizer.reset()
+        self.history = History(self.net.n_layers, cap=self.history.epochs.cap)
+        self.divergence: DivergenceReport | None = None
+        self.last_loss: float | None = None
+        self._reference_loss: float | None = None
+        self._good_step = 0
+        self._samples_per_sec = 0.0
+        np.copyto(self._good, self.net.params)
+        self._epoch_started = time.perf_counter()
+        self._epoch_seconds = 0.0
+
+    @property
+    def epoch_progress(self) -> float:
+        """Fractional epochs done, e.g. 3.25."""
+        return self.epoch + (0.0 if self.pos >= self.n else self.pos / self.n)
+
+    @property
+    def current_lr(self) -> float:
+        return self.schedule.lr(self.lr, self.epoch_progress)
+
+    def _check_batch_size(self, batch_size) -> int:
+        if batch_size == "full":
+            return self.n
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+            raise ValueError(f"batch_size must be an integer >= 1 or 'full'; got {batch_size!r}")
+        return min(int(batch_size), self.n)
+
+    def set_hyperparameters(self, **changes) -> None:
+        """Change lr, batch_size, l1, l2, clipping, schedule or optimizer settings between steps.
+
+        Everything is validated before anything changes, so a bad value leaves the trainer as it was.
+        """
+        new = {}
+        for key, value in changes.items():
+            if key == "lr":
+                new[key] = _positive("lr", value, 1e6)
+            elif key == "batch_size":
+                new[key] = self._check_batch_size(value)
+            elif key in ("l1", "l2"):
+                new[key] = value
+                type(self.net)(self.net.sizes, **{key: value})  # validates the same way the network does
+            elif key in ("clip_norm", "clip_value"):
+                new[key] = _optional_positive(key, value)
+            elif key in OPTIMIZER_HYPER:
+                if key not in self.optimizer.hyperparameters():
+                    continue  # e.g. momentum while using adam: kept by the form, unused here
+                probe = copy.copy(self.optimizer)
+                setattr(probe, key, value)
+                new[key] = value
+            elif key == "schedule":
+                name, params = value if isinstance(value, tuple) else (value, {})
+                new[key] = make_schedule(name, **params)
+            else:
+                raise ValueError(f"{key} cannot be changed during training")
+        for key, value in new.items():
+            if key in ("l1", "l2"):
+                setattr(self.net, key, float(value))
+            elif key in OPTIMIZER_HYPER:
+                setattr(self.optimizer, key, value)
+            else:
+                setattr(self, key, value)
+
+    # ----- one step ---------------------------------------------------------------------------
+    def _next_batch(self):
+        if self.pos >= self.n:
+            self._begin_epoch()
+        bs = min(self.batch_size, self.n - self.pos)
+        return self._Xs[self.pos:self.pos + bs], self._Ys[self.pos:self.pos + bs]
+
+    def _begin_epoch(self) -> None:
+        self.pos = 0
+        if self.batch_size < self.n:  # a full batch needs no shuffling: the gradient is a mean
+            self.perm = self.rng.permutation(self.n)
+            np.take(self.X_train, self.perm, axis=0, out=self._Xs)
+            np.take(self._Y_train, self.perm, axis=0, out=self._Ys)
+        else:
+            self._Xs[...] = self.X_train
+            self._Ys[...] = self._Y_train
+        self._epoch_started = time.perf_counter()
+
+    def step(self) -> dict:
+        """One mini-batch update. Returns the step's metrics."""
+        self._resume()
+        xb, Yb = self._next_batch()
+        net = self.net
+        buf = net.buffers(xb.shape[0])
+        net.forward_into(xb, buf)
+        loss = float(net.loss_from_buffers(Yb, buf))
+        net.backward_into(Yb, buf)
+        return self._apply(loss, xb.shape[0], buf)
+
+    def _resume(self) -> None:
+        """The first step after a divergence: the learner changed something and resumes."""
+        if self.divergence is not None:
+            self.divergence = None
+            # Judge a new explosion against the loss where training resumes: the restored
+            # parameters may sit just under the old limit, and a batch above it would stop
+            # the run again at once, however low the learning rate now is.
+            self._reference_loss = None
+
+    def _apply(self, loss: float, bs: int, buf=None, advance: bool = True) -> dict:
+        """Watchdog, clipping and the optimizer update after the gradient is in ``net.grad``."""
+        net, g = self.net, self.net.grad
+        gnorm = math.sqrt(float(np.vdot(g, g)))
+        if self._reference_loss is None:
+            self._reference_loss = max(loss, 1e-3)
+        if not (math.isfinite(loss) and math.isfinite(gnorm)) or loss > LOSS_EXPLOSION * self._reference_loss:
+            return self._diverged(loss, buf)
+        if self.step_count % self._backup_every == 0:
+            # Back up the parameters whose loss and gradient just passed the checks (not the
+            # updated ones, whose loss is unknown until the next step): restoring them after a
+            # divergence lets training resume once the learning rate is lowered.
+            np.copyto(self._good, net.params)
+            self._good_step = self.step_count
+        if self.clip_value:
+            clip_by_value(g, self.clip_value)
+        if self.clip_norm:
+            clip_by_global_norm(g, self.clip_norm)
+        lr = self.current_lr
+        self.optimizer.step(net.params, g, lr)
+        w = net.params[:net.n_weights]
+        w_rms = math.sqrt(float(np.vdot(w, w)) / max(1, net.n_weights))
+        if not w_rms <= WEIGHT_RMS_LIMIT:  # also catches NaN
+            return self._diverged(loss, buf)
+        self.step_count += 1
+        self.last_loss = loss
+        self.history.steps.append({"step": self.step_count, "loss": loss, "lr": lr})
+        if advance:
+            self.pos += bs
+            if self.pos >= self.n:
+                self._end_epoch()
+        return {"step": self.step_count, "epoch": self.epoch_progress, "loss": loss, "lr": lr,
+                "grad_norm": gnorm, "batch_size": bs}
+
+    def _diverged(self, loss: float, buf) -> dict:
+        net = self.net
+        where, layer = None, None
+        if buf is not None:
+            for l, z in enumerate(buf.z, start=1):
+                if not np.all(np.isfinite(z)):
+                    where, layer = f"activation z{l} became non-finite", l
+                    break
+        grad_norms = [math.sqrt(float(np.vdot(g.W, g.W) + np.vdot(g.b, g.b))) for g in net._grad_layers]
+        if layer is None:
+            for l in range(net.n_layers, 0, -1):  # backward order: where the gradient first broke
+                if not math.isfinite(grad_norms[l - 1]):
+                    where, layer = f"gradient dW{l} became non-finite", l
+                    break
+        if layer is None:
+            for l, lay in enumerate(net.layers, start=1):
+                rms = math.sqrt(float(np.vdot(lay.W, lay.W)) / lay.W.size)
+                if not rms <= WEIGHT_RMS_LIMIT:
+                    where, layer = f"weights W{l} exploded (RMS {rms:.3g})", l
+                    break
+        if layer is None:
+            layer = 1 + max(range(net.n_layers), key=lambda i: grad_norms[i])
+            where = (f"the loss exploded to {loss:.3g} (gradient largest" if math.isfinite(loss)
+                     else "the loss became non-finite (gradient largest")
+            where += f", norm {grad_norms[layer - 1]:.3g})"
+        self.divergence = DivergenceReport(self.step_count + 1, self.epoch, where, layer, grad_norms,
+                                           self._good_step, self.lr)
+        np.copyto(net.params, self._good)
+        self.optimizer.reset()  # its moments saw the exploding gradients
+        return {"step": self.step_count, "epoch": self.epoch_progress, "loss": loss, "lr": self.lr,
+                "grad_norm": float("nan"), "batch_size": 0, "diverged": True}
+
+    # ----- epochs and evaluation ------------------------------------------------------------
+    def _end_epoch(self) -> None:
+        self._epoch_seconds = time.perf_counter() - self._epoch_started
+        self._samples_per_sec = self.n / self._epoch_seconds if self._epoch_seconds > 0 else 0.0
+        self.epoch += 1
+        if self.epoch % self.eval_every == 0:
+            self.history.epochs.append(self.evaluate())
+
+    def _loss_and_accuracy(self, X, Y, y) -> tuple[float, float]:
+        buf = self.net.buffers(X.shape[0])
+        out = self.net.forward_into(X, buf)
+        loss = float(self.net.loss_from_buffers(Y, buf))
+        pred = (out[:, 0] >= 0.5) if out.shape[1] == 1 else out.argmax(axis=1)
+        return loss, float(np.mean(pred == y))
+
+    def evaluate(self) -> dict:
+        """Train/test loss and accuracy, learning rate, per-layer gradient and weight norms."""
+        net = self.net
+        train_loss, train_acc = self._loss_and_accuracy(self.X_train, self._Y_train, self.y_train)
+        test_loss, test_acc = self._loss_and_accuracy(self.X_test, self._Y_test, self.y_test)
+        rec = {"step": self.step_count, "epoch": self.epoch, "train_loss": train_loss, "train_acc": train_acc,
+               "test_loss": test_loss, "test_acc": test_acc, "lr": self.current_lr,
+               "samples_per_sec": self._samples_per_sec, "seconds": self._epoch_seconds}
+        for l, (g, lay) in enumerate(zip(net._grad_layers, net.layers), start=1):
+            rec[f"grad_norm_{l}"] = math.sqrt(float(np.vdot(g.W, g.W)))
+            rec[f"weight_norm_{l}"] = math.sqrt(float(np.vdot(lay.W, lay.W)))
+        return rec
+
+    def run_epoch(self) -> dict | None:
+        """Steps to the end of the current epoch; returns the last evaluation (None on divergence)."""
+        start = self.epoch
+        while self.epoch == start:
+            self.step()
+            if self.divergence is not None:
+                return None
+        return self.history.epochs.last()
+
+    def train(self, epochs: int | None = None, steps: int | None = None, should_stop=None) -> None:
+        """Run until ``epochs`` more epochs or ``steps`` more steps, divergence, or should_stop()."""
+        end_epoch = self.epoch + epochs if epochs is not None else None
+        end_step = self.step_count + steps if steps is not None else None
+        while (end_epoch is None or self.epoch < end_epoch) and (end_step is None or self.step_count < end_step):
+            self.step()
+            if self.divergence is not None or (should_stop is not None and should_stop()):
+                return
+
+    def confusion_matrix(self, split: str = "test") -> np.ndarray:
+        """Counts[true, predicted] over the train or test split."""
+        X, y = (self.X_test, self.y_test) if split == "test" else (self.X_train, self.y_train)
+        pred = self.net.predict(X)
+        K = self.n_classes
+        return np.bincount(y.astype(np.int64) * K + pred, minlength=K * K).reshape(K, K)
+
+    # ----- one step as a trace ------------------------------------------------------------------
+    def step_traced(self, sample: int | None = None) -> Trace:
+        """Take ONE real training step and record it: forward, loss, backward, then the update.
+
+        ``sample`` picks one training sample (by index); by default the next mini-batch is used,
+        exactly as ``step()`` would. Afterwards the network holds the updated weights.
+        """
+        net = self.net
+        if sample is not None and not 0 <= int(sample) < self.n:
+            raise ValueError(f"sample must be in 0..{self.n - 1}; got {sample}")
+        self._resume()
+        if sample is None:
+            xb, Yb = self._next_batch()
+        else:
+            xb, Yb = self.X_train[sample:sample + 1], self._Y_train[sample:sample + 1]
+        trace = record(net, xb, Yb)  # leaves the gradient in net.grad
+        before = net.params.copy()
+        state_before = self.optimizer.snapshot_state()
+        lr = self.current_lr
+        metrics = self._apply(trace.loss, xb.shape[0], advance=sample is None)
+        if metrics.get("diverged"):
+            return trace
+        after, g = net.params.copy(), net.grad.copy()
+        frozen = copy.copy(self.optimizer)  # keeps t and the hyperparameters of this very step
+        state_after = frozen.snapshot_state()
+        trace.values["lr"] = np.array(lr)
+        offset_w, offset_b = 0, net.n_weights
+        for l, layer in enumerate(net.layers, start=1):
+            for kind, arr, offset in (("W", layer.W, offset_w), ("b", layer.b, offset_b)):
+                name = f"{kind}{l}"
+                trace.add(TraceStep("update", f"{name}_new", after[offset:offset + arr.size].reshape(arr.shape),
+                                    frozen.formula(name).replace(f"{name}_new", f"{name}_new"),
+                                    (name, f"d{name}"), l,
+                                    _explain_update(frozen, name, arr.shape, offset, before, g, after, lr,
+                                                    state_before, state_after)))
+            offset_w += layer.W.size
+            offset_b += layer.b.size
+        return trace
+
+    # ----- snapshots -------------------------------------------------------------------------------
+    def snapshot(self, state: str = "idle") -> Snapshot:
+        return Snapshot(step=self.step_count, epoch=self.epoch, epoch_progress=self.epoch_progress,
+                        params=self.net.params.copy(), last=self.history.epochs.last(),
+                        step_loss=self.last_loss, lr=self.current_lr, history=self.history.epochs.to_dict(),
+                        step_history=self.history.steps.to_dict(), divergence=self.divergence,
+                        samples_per_sec=self._samples_per_sec, state=state)
+
+    # ----- checkpoints -----------------------------------------------------------------------------
+    def hyperparameters(self) -> dict:
+        return {"optimizer": self.optimizer.name, "lr": self.lr, "batch_size": self.batch_size,
+                "schedule": self.schedule.name, "schedule_params": self.schedule.params(),
+                "clip_norm": self.clip_norm, "clip_value": self.clip_value, "seed": self.seed,
+                "eval_every": self.eval_every, **self.optimizer.hyperparameters()}
+
+    def progress_state(self) -> dict:
+        return {"step_count": self.step_count, "epoch": self.epoch, "pos": int(self.pos),
+                "rng": self.rng.bit_generator.state, "good_step": self._good_step}
+
+    def load_progress_state(self, state: dict, perm: np.ndarray) -> None:
+        """Restore ``progress_state()``; everything is checked first (ValueError naming the
+        entry), so a corrupt checkpoint cannot leave a negative epoch or position behind."""
+        def count(key, hi=None):
+            value = state[key]
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0 \
+                    or (hi is not None and value > hi):
+                limit = f"from 0 to {hi}" if hi is not None else ">= 0"
+                raise ValueError(f"progress {key} must be an integer {limit}; got {value!r}")
+            return int(value)
+
+        step_count, epoch, pos = count("step_count"), count("epoch"), count("pos", self.n)
+        perm = np.asarray(perm)
+        if perm.shape != (self.n,) or perm.dtype.kind not in "iu" \
+                or not np.array_equal(np.sort(perm), np.arange(self.n)):
+            raise ValueError("the saved shuffling order is not a permutation of the training set")
+        rng = np.random.default_rng()
+        try:
+            rng.bit_generator.state = state["rng"]
+        except (TypeError, ValueError, KeyError, OverflowError) as e:
+            raise ValueError(f"progress rng state is invalid ({e})") from None
+        self.step_count, self.epoch, self.rng = step_count, epoch, rng
+        self.perm = perm.astype(np.int64)
+        self.pos = pos
+        if self.pos < self.n:  # mid-epoch: rebuild the shuffled arrays in the saved order
+            np.take(self.X_train, self.perm, axis=0, out=self._Xs)
+            np.take(self._Y_train, self.perm, axis=0, out=self._Ys)
+        np.copyto(self._good, self.net.params)
+        self._good_step = self.step_count
+
+
+def _explain_update(opt, name, shape, offset, before, g, after, lr, state_before, state_after):
+    def explain(ix):
+        k = offset + int(np.ravel_multi_index(ix, shape))
+        label = f"{name}[{','.join(str(i) for i in ix)}]"
+        return opt.explain_element(k, label, float(before[k]), float(g[k]), lr, state_before, state_after,
+                                   float(after[k]))
+    return explain
