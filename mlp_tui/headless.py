@@ -1,0 +1,241 @@
+"""``mlp-tui train``: train without the dashboard, show progress, export the results.
+
+On a terminal a Rich progress bar shows the epoch, the loss and the test accuracy; otherwise
+(a pipe, a log file, CI) plain lines are printed about every 10% of the run. Results go to
+JSON, CSV and a checkpoint, each written atomically.
+
+Exit status: 0 done, 1 the run diverged or an output could not be written, 130 Ctrl+C
+(the epochs completed so far are still written).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import sys
+import time
+from pathlib import Path
+
+from engine.atomic import atomic_write
+from engine.errors import EngineError
+
+PROG = "mlp-tui"
+
+
+def _err(message: str) -> None:
+    print(f"{PROG}: {message}", file=sys.stderr, flush=True)
+
+
+def _clean(value):
+    """JSON-safe: NaN and infinity become null, numpy scalars plain numbers."""
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def check_output_path(path) -> str | None:
+    """Why ``path`` cannot be written (one line naming it), or None if it looks writable."""
+    shown = os.fspath(path)
+    p = Path(shown).expanduser()
+    if p.is_dir():
+        return f"{shown}: cannot write, it is a folder"
+    parent = p.parent
+    if not parent.is_dir():
+        return f"{shown}: cannot write, folder {parent} does not exist"
+    if not os.access(parent, os.W_OK):
+        return f"{shown}: cannot write, permission denied in folder {parent}"
+    return None
+
+
+def _write_bytes(path, data: bytes) -> None:
+    shown = os.fspath(path)
+    problem = check_output_path(shown)
+    if problem:
+        raise OSError(problem)
+    try:
+        with atomic_write(Path(shown).expanduser()) as f:
+            f.write(data)
+    except PermissionError:
+        raise OSError(f"{shown}: cannot write: permission denied") from None
+    except OSError as e:
+        raise OSError(f"{shown}: cannot write: {e.strerror or e}") from None
+
+
+def write_json(path, config, records: list[dict], final: dict) -> None:
+    payload = _clean({"config": config.to_dict() if config is not None else None,
+                      "history": records, "final": final})
+    _write_bytes(path, (json.dumps(payload, indent=2, allow_nan=False) + "\n").encode("utf-8"))
+
+
+def write_csv(path, records: list[dict], columns: list[str]) -> None:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for rec in records:
+        writer.writerow({k: ("" if v is None else v) for k, v in _clean(rec).items()})
+    _write_bytes(path, buf.getvalue().encode("utf-8"))
+
+
+class _Plain:
+    """Plain progress lines about every 10% of the run (for pipes and logs)."""
+
+    def __init__(self, stream, start: int, end: int):
+        self.stream, self.start, self.end = stream, start, end
+        self.every = max(1, (end - start) // 10)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def update(self, epoch: int, rec: dict | None) -> None:
+        done = epoch - self.start
+        if rec is None or not (done % self.every == 0 or epoch >= self.end):
+            return
+        print(f"epoch {epoch}/{self.end}  train_loss {_num(rec.get('train_loss'))}  "
+              f"test_acc {_num(rec.get('test_acc'))}", file=self.stream, flush=True)
+
+
+class _Bar:
+    """A Rich progress bar (imported only when a terminal shows it)."""
+
+    def __init__(self, stream, start: int, end: int):
+        from rich.console import Console
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                                   TimeElapsedColumn, TimeRemainingColumn)
+
+        self.start, self.end = start, end
+        self.progress = Progress(TextColumn("epoch"), MofNCompleteColumn(), BarColumn(),
+                                 TextColumn("{task.fields[metrics]}"), TimeElapsedColumn(),
+                                 TextColumn("eta"), TimeRemainingColumn(),
+                                 console=Console(file=stream), transient=False)
+        self.task = self.progress.add_task("train", total=end, completed=start, metrics="")
+
+    def __enter__(self):
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self.progress.__exit__(*exc)
+
+    def update(self, epoch: int, rec: dict | None) -> None:
+        metrics = ""
+        if rec is not None:
+            metrics = f"loss {_num(rec.get('train_loss'))}  test acc {_num(rec.get('test_acc'))}"
+        self.progress.update(self.task, completed=epoch, metrics=metrics)
+
+
+class _Silent(_Plain):
+    def update(self, epoch: int, rec: dict | None) -> None:
+        pass
+
+
+def _num(x) -> str:
+    return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.4f}"
+
+
+def _reporter(progress: str, stream, start: int, end: int):
+    if progress == "auto":
+        progress = "bar" if getattr(stream, "isatty", lambda: False)() else "plain"
+    if progress == "bar":
+        return _Bar(stream, start, end)
+    if progress == "none":
+        return _Silent(stream, start, end)
+    return _Plain(stream, start, end)
+
+
+def final_metrics(trainer, status: str, seconds: float, samples: float) -> dict:
+    """The numbers printed at the end and stored under "final" in the JSON."""
+    ev = trainer.evaluate()
+    out = {"status": status, "epoch": trainer.epoch, "step": trainer.step_count,
+           "train_loss": ev["train_loss"], "train_acc": ev["train_acc"],
+           "test_loss": ev["test_loss"], "test_acc": ev["test_acc"],
+           "seconds": seconds, "samples_per_sec": samples / seconds if seconds > 0 else 0.0,
+           "divergence": trainer.divergence.message if trainer.divergence is not None else None}
+    return out
+
+
+def run_headless(run, epochs: int, json_path=None, csv_path=None, save_path=None,
+                 progress: str = "auto", stream=None) -> int:
+    """Train ``run.trainer`` for ``epochs`` more epochs, report progress to ``stream`` (stdout by
+    default) and write the requested outputs. ``progress``: "auto", "bar", "plain" or "none".
+
+    Returns the exit status: 0 done, 1 diverged or an output failed, 130 interrupted (Ctrl+C).
+    """
+    stream = sys.stdout if stream is None else stream
+    trainer = run.trainer
+    outputs = [p for p in (json_path, csv_path, save_path) if p is not None]
+    for p in outputs:  # fail before a long run, not after it
+        problem = check_output_path(p)
+        if problem:
+            _err(f"error: {problem}")
+            return 1
+
+    start_epoch = trainer.epoch
+    end_epoch = start_epoch + int(epochs)
+    start_progress = trainer.epoch_progress
+    status = "completed"
+    t0 = time.perf_counter()
+    try:
+        with _reporter(progress, stream, start_epoch, end_epoch) as reporter:
+            while trainer.epoch < end_epoch:
+                rec = trainer.run_epoch()
+                if trainer.divergence is not None:
+                    status = "diverged"
+                    break
+                reporter.update(trainer.epoch, rec)
+    except KeyboardInterrupt:
+        status = "interrupted"
+    seconds = time.perf_counter() - t0
+    samples = max(0.0, trainer.epoch_progress - start_progress) * trainer.n
+
+    if status == "interrupted":
+        _err(f"interrupted at epoch {trainer.epoch}, step {trainer.step_count}")
+    elif status == "diverged":
+        _err(trainer.divergence.message)
+        if save_path is not None:
+            _err(f"to continue with a lower rate: {PROG} train --load {save_path} "
+                 f"--lr {trainer.lr / 10:g}")
+
+    final = final_metrics(trainer, status, seconds, samples)
+    _print_final(stream, final, trainer.epoch - start_epoch)
+
+    code = {"completed": 0, "diverged": 1, "interrupted": 130}[status]
+    records = trainer.history.records()
+    writers = []
+    if json_path is not None:
+        writers.append((json_path, lambda: write_json(json_path, run.config, records, final)))
+    if csv_path is not None:
+        writers.append((csv_path, lambda: write_csv(csv_path, records, trainer.history.epochs.columns)))
+    if save_path is not None:
+        def save():
+            from engine import checkpoint
+            checkpoint.save(save_path, trainer, config=run.config)
+        writers.append((save_path, save))
+    for path, write in writers:
+        try:
+            write()
+        except (OSError, EngineError) as e:
+            _err(f"error: {e}")
+            code = code if code == 130 else 1
+        else:
+            print(f"wrote {path}", file=stream, flush=True)
+    return code
+
+
+def _print_final(stream, final: dict, epochs_run: int) -> None:
+    rate = final["samples_per_sec"]
+    print(f"{final['status']}: {epochs_run} epochs (epoch {final['epoch']}, step {final['step']}) "
+          f"in {final['seconds']:.2f} s, {rate:,.0f} samples/s", file=stream)
+    print(f"  train  loss {_num(final['train_loss'])}  accuracy {_num(final['train_acc'])}", file=stream)
+    print(f"  test   loss {_num(final['test_loss'])}  accuracy {_num(final['test_acc'])}", file=stream,
+          flush=True)

@@ -1,0 +1,26 @@
+"""Display options for the dashboard, decided on the command line (see ``mlp_tui.cli``)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class DashboardOptions:
+    """How the dashboard should draw itself; none of this changes the training run.
+
+    color:          "color" or "ascii" (already resolved from --color auto, NO_COLOR and TERM)
+    mouse:          False with --no-mouse
+    low_bandwidth:  True with --low-bandwidth (fewer, smaller redraws: SSH over a slow link)
+    fps:            how often the numbers refresh per second, 1..30
+    preset:         the --preset name the run came from, if any
+    config_path:    the --config TOML file the run came from, if any (a natural place to save to)
+    show_rate:      show samples/s (off for deterministic screenshots)
+    """
+
+    color: str = "color"
+    mouse: bool = True
+    low_bandwidth: bool = False
+    fps: float = 10.0
+    preset: str | None = None
+    config_path: str | None = None
+    show_rate: bool = True

@@ -1,0 +1,146 @@
+"""Run settings in a small TOML file: ``key = value`` lines, one per RunConfig field.
+
+``read_config(path)`` returns the raw table (errors name the file and, for bad TOML, the line);
+``load_config(path, base)`` also turns it into a validated RunConfig; ``write_config(path, config)``
+writes a file that reads back as an equal RunConfig. Writes are atomic.
+
+Example::
+
+    # mlp-tui settings
+    dataset = "moons"
+    n_samples = 1000
+    hidden = [16, 16]
+    lr = 0.01
+    batch_size = 32
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from pathlib import Path
+
+from engine.atomic import atomic_write
+from engine.config import FIELDS, RunConfig, from_mapping
+from engine.errors import EngineError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+MAX_BYTES = 1_000_000  # a settings file is a few hundred bytes; refuse anything absurd
+
+
+class ConfigFileError(EngineError, ValueError):
+    """A settings file could not be read, parsed or written; the message names the file."""
+
+    def __init__(self, message: str, path: str | None = None, line: int | None = None):
+        super().__init__(message)
+        self.path, self.line = path, line
+
+
+_AT_LINE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
+
+
+def read_config(path) -> dict:
+    """The TOML file's top-level table. Raises ConfigFileError naming the file (and line)."""
+    shown = os.fspath(path)
+    p = Path(shown).expanduser()
+    if not p.exists():
+        raise ConfigFileError(f"{shown}: no such file", shown)
+    if p.is_dir():
+        raise ConfigFileError(f"{shown}: is a folder, not a settings file", shown)
+    try:
+        with open(p, "rb") as f:
+            raw = f.read(MAX_BYTES + 1)
+    except PermissionError:
+        raise ConfigFileError(f"{shown}: cannot read the file: permission denied", shown) from None
+    except OSError as e:
+        raise ConfigFileError(f"{shown}: cannot read the file: {e.strerror or e}", shown) from None
+    if len(raw) > MAX_BYTES:
+        raise ConfigFileError(f"{shown}: too large for a settings file (over {MAX_BYTES} bytes)", shown)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw[:e.start].count(b"\n") + 1
+        raise ConfigFileError(f"{shown}: line {line}: not valid UTF-8 text; save the file as UTF-8",
+                              shown, line) from None
+    if not text.strip():  # valid TOML, but a 0-byte settings file is a failed save or the wrong file
+        raise ConfigFileError(f"{shown}: the settings file is empty; write 'key = value' lines "
+                              f"such as lr = 0.01", shown)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        message = str(e)
+        line = getattr(e, "lineno", None)
+        m = _AT_LINE.search(message)
+        if m:
+            line = int(m.group(1))
+            message = message[:m.start()]
+        elif message.endswith("(at end of document)"):
+            line = text.count("\n") + (0 if text.endswith("\n") else 1)
+            message = message[:-len("(at end of document)")].rstrip() + " at the end of the file"
+        where = f"line {line}: " if line else ""
+        raise ConfigFileError(f"{shown}: {where}invalid TOML: {message}", shown, line) from None
+    for key, value in data.items():
+        if isinstance(value, dict):
+            raise ConfigFileError(f"{shown}: sections such as [{key}] are not supported; "
+                                  f"write plain 'key = value' lines", shown)
+    return data
+
+
+def load_config(path, base: RunConfig | None = None) -> RunConfig:
+    """Read ``path`` and apply its settings over ``base``; errors name the file."""
+    shown = os.fspath(path)
+    data = read_config(path)
+    try:
+        return from_mapping(data, base=base, source=shown)
+    except ValueError as e:
+        message = str(e)
+        if not message.startswith(shown):
+            message = f"{shown}: {message}"
+        raise ConfigFileError(message, shown) from None
+
+
+def _toml_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(float(value))  # e.g. 0.01, 5.0, 1e-06: all valid TOML floats
+    if isinstance(value, (tuple, list)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return json.dumps(str(value), ensure_ascii=False)  # a JSON string is a valid TOML basic string
+
+
+def dumps_config(config: RunConfig) -> str:
+    """The TOML text ``write_config`` writes."""
+    lines = ["# mlp-tui settings: mlp-tui --config FILE (flags given on the command line win)"]
+    for name in FIELDS:
+        value = getattr(config, name)
+        if value is None:
+            continue  # "the dataset's default"
+        lines.append(f"{name} = {_toml_value(value)}")
+    return "\n".join(lines) + "\n"
+
+
+def write_config(path, config: RunConfig) -> Path:
+    """Write ``config`` to ``path`` atomically; raises ConfigFileError naming the file."""
+    shown = os.fspath(path)
+    p = Path(shown).expanduser()
+    if p.is_dir():
+        raise ConfigFileError(f"{shown}: cannot save, it is a folder", shown)
+    if not p.parent.is_dir():
+        raise ConfigFileError(f"{shown}: cannot save, folder {p.parent} does not exist", shown)
+    data = dumps_config(config).encode("utf-8")
+    try:
+        with atomic_write(p) as f:
+            f.write(data)
+    except PermissionError:
+        raise ConfigFileError(f"{shown}: cannot save: permission denied", shown) from None
+    except OSError as e:
+        raise ConfigFileError(f"{shown}: cannot save: {e.strerror or e}", shown) from None
+    return p
