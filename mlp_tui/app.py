@@ -1,0 +1,325 @@
+"""The mlp-tui dashboard: four panels (form, metrics, decision boundary, inspector) over one
+training session. Training runs in the session's worker thread; a timer polls its snapshots and
+refreshes each panel at its own rate, so keys stay responsive while training runs flat out."""
+from __future__ import annotations
+
+import signal
+
+from rich.text import Text
+from textual import on
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Container
+from textual.widgets import Footer, Static, Tab, Tabs
+
+from engine import config as cfg
+from engine.checkpoint import restore_trainer
+from engine.errors import EngineError
+from mlp_tui.options import DashboardOptions
+from mlp_tui.screens.file_prompt import FilePrompt
+from mlp_tui.screens.help import HelpScreen
+from mlp_tui.session import Session
+from mlp_tui.widgets.boundary import BoundaryPanel
+from mlp_tui.widgets.hyperparams import HyperparamForm
+from mlp_tui.widgets.inspector import InspectorPanel
+from mlp_tui.widgets.matrix_view import MatrixView
+from mlp_tui.widgets.metrics import MetricsPanel
+
+PANELS = (("form-panel", "1 Hyperparameters"), ("metrics-panel", "2 Metrics"),
+          ("boundary-panel", "3 Decision boundary"), ("inspector-panel", "4 Inspector"))
+MIN_SIZE = (80, 24)  # below this: a "terminal too small" message
+WIDE_SIZE = (110, 34)  # from this size all four panels show at once
+
+
+class MlpApp(App):
+    CSS_PATH = "app.tcss"
+    TITLE = "mlp-tui"
+    BINDINGS = [
+        Binding("space", "toggle", "Start/Pause"),
+        Binding("s", "step", "Step"),
+        Binding("n,full_stop", "next_stage", "Next stage"),
+        Binding("p,comma", "prev_stage", "Prev stage"),
+        Binding("r", "reset", "Reset"),
+        Binding("1", "panel(0)", "Form", show=False),
+        Binding("2", "panel(1)", "Metrics", show=False),
+        Binding("3", "panel(2)", "Boundary", show=False),
+        Binding("4", "panel(3)", "Inspector", show=False),
+        Binding("c", "chart", "Chart", show=False),
+        Binding("l", "log_scale", "Log scale", show=False),
+        Binding("ctrl+s", "save", "Save"),
+        Binding("ctrl+o", "load", "Load"),
+        Binding("question_mark", "help", "Help"),
+        Binding("q", "quit", "Quit"),
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
+    ]
+
+    def __init__(self, session: Session, options: DashboardOptions | None = None) -> None:
+        super().__init__()
+        self.session = session
+        self.options = options or DashboardOptions()
+        self.mode = "ascii" if self.options.low_bandwidth else self.options.color
+        fps = 4.0 if self.options.low_bandwidth else self.options.fps
+        self.interval = 1.0 / fps
+        # Sparklines at about 5 Hz and the heatmap at about 2 Hz (1 Hz on a slow link).
+        self.series_every = max(1, round(fps / 5))
+        self.heatmap_every = max(1, round(fps / (1 if self.options.low_bandwidth else 2)))
+        self._tick = 0
+        self._shown = {"numbers": None, "series": None, "heatmap": None, "divergence": None}
+        self.active_panel = 0
+        self._blas = None
+
+    # ----- layout -------------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Tabs(*[Tab(title, id=f"tab-{i}") for i, (_, title) in enumerate(PANELS)], id="tabs")
+        with Container(id="panels"):
+            yield HyperparamForm(self.session.config, id="form-panel", classes="panel -active")
+            yield MetricsPanel(self.options.show_rate, id="metrics-panel", classes="panel")
+            yield BoundaryPanel(self.mode, id="boundary-panel", classes="panel")
+            yield InspectorPanel(self.mode, id="inspector-panel", classes="panel")
+        yield Static(f"terminal too small: need at least {MIN_SIZE[0]}x{MIN_SIZE[1]}", id="too-small")
+        yield Static("", id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        try:  # one BLAS thread: two would fight the UI for the two cores
+            from threadpoolctl import threadpool_limits
+
+            self._blas = threadpool_limits(limits=1, user_api="blas")
+        except Exception:  # threadpoolctl missing or no BLAS found: run with the defaults
+            self._blas = None
+        self.form = self.query_one(HyperparamForm)
+        self.metrics = self.query_one(MetricsPanel)
+        self.boundary = self.query_one(BoundaryPanel)
+        self.inspector = self.query_one(InspectorPanel)
+        self.status = self.query_one("#status", Static)
+        self.panels = [self.query_one(f"#{panel_id}") for panel_id, _ in PANELS]
+        for panel, (_, title) in zip(self.panels, PANELS):
+            panel.border_title = title
+        self._attach()
+        self._layout_for(self.size.width, self.size.height)
+        self.set_interval(self.interval, self.poll)
+        self.set_status(f"{self.session.data!r}. Press space to train, n to walk one step, ? for help.")
+
+    def _attach(self) -> None:
+        """Point the panels at the session's current run (after start, Apply or Load)."""
+        self.boundary.attach(self.session)
+        self.inspector.trace = None
+        self.inspector.n_train = self.session.trainer.n
+        self.inspector.sample %= self.inspector.n_train
+        self._shown = dict.fromkeys(self._shown)
+        self.poll(force=True)
+
+    def on_resize(self, event) -> None:
+        self._layout_for(event.size.width, event.size.height)
+
+    def _layout_for(self, width: int, height: int) -> None:
+        self.screen.set_class(width < WIDE_SIZE[0] or height < WIDE_SIZE[1], "-compact")
+        self.screen.set_class(width < MIN_SIZE[0] or height < MIN_SIZE[1], "-tiny")
+
+    # ----- polling the training snapshot -----------------------------------------------------------
+    def poll(self, force: bool = False) -> None:
+        snap = self.session.snapshot()
+        self._tick += 1
+        key = (snap.step, snap.state, self.session.revision)
+        metrics = self.metrics
+        if not metrics.is_mounted:
+            return
+        if force or self._shown["numbers"] != key:
+            self._shown["numbers"] = key
+            metrics.show_numbers(snap)
+            self._show_divergence(snap)
+        if (force or self._tick % self.series_every == 0) and self._shown["series"] != key:
+            self._shown["series"] = key
+            metrics.show_series(snap)
+        if (force or self._tick % self.heatmap_every == 0) and self._shown["heatmap"] != key:
+            self._shown["heatmap"] = key
+            self.boundary.show(snap)
+            self.inspector.show_weights(self.session.net, snap.params)
+
+    def _show_divergence(self, snap) -> None:
+        report = snap.divergence
+        if report is not None and report is not self._shown["divergence"]:
+            self.set_status(report.message, "error")
+        self._shown["divergence"] = report
+
+    def set_status(self, text: str, level: str = "info") -> None:
+        status = self.status
+        status.update(Text(text))  # plain text: messages may contain brackets
+        status.set_class(level == "error", "-error")
+        status.set_class(level == "warning", "-warning")
+        self.status_text = text
+
+    # ----- training actions ---------------------------------------------------------------------------
+    def action_toggle(self) -> None:
+        running = self.session.toggle()
+        if running:
+            self.inspector.action_leave_step()
+        self.set_status("training... (space pauses)" if running else "paused")
+
+    def action_step(self) -> None:
+        self.session.step()
+        self.poll(force=True)
+        snap = self.session.snapshot()
+        self.set_status(f"one step: step {snap.step}, batch loss {snap.step_loss:.6g}"
+                        if snap.step_loss is not None else "one step")
+
+    def action_next_stage(self) -> None:
+        inspector = self.inspector
+        if inspector.trace is None or inspector.at_end:
+            try:
+                trace = self.session.traced_step(None if inspector.use_batch else inspector.sample)
+            except ValueError as e:
+                self.set_status(str(e), "error")
+                return
+            inspector.set_trace(trace)
+            self.set_status(f"took one real step on {trace.n} sample(s); n/p walk it, arrows pick a cell")
+            if self.active_panel != 3 and self.screen.has_class("-compact"):
+                self.action_panel(3)
+        else:
+            inspector.move(1)
+
+    def action_prev_stage(self) -> None:
+        self.inspector.move(-1)
+
+    @on(InspectorPanel.StageChanged)
+    def _stage_changed(self, event: InspectorPanel.StageChanged) -> None:
+        if event.update:  # the walk reached the update: now show the new weights, loss and boundary
+            self.session.publish()
+            self.poll(force=True)
+            self.set_status("update applied: the network now has the new weights")
+
+    def action_reset(self) -> None:
+        self.session.reset()
+        self._attach()
+        self.set_status(f"network reset with seed {self.session.config.seed}")
+
+    def action_chart(self) -> None:
+        self.metrics.toggle_chart()
+        self._shown["series"] = None
+        self.poll(force=True)
+
+    def action_log_scale(self) -> None:
+        self.metrics.toggle_log()
+        self._shown["series"] = None
+        self.poll(force=True)
+
+    # ----- panels -----------------------------------------------------------------------------------
+    def action_panel(self, index: int) -> None:
+        self.active_panel = index
+        for i, panel in enumerate(self.panels):
+            panel.set_class(i == index, "-active")
+        tabs = self.query_one(Tabs)
+        if tabs.active != f"tab-{index}":
+            tabs.active = f"tab-{index}"
+        target = {0: "#form-panel Input", 1: "#metrics-panel", 2: "#boundary-panel", 3: "#matrix"}[index]
+        widget = self.screen.query(target).first()
+        if widget.focusable:
+            widget.focus()
+        self.poll(force=True)
+
+    @on(Tabs.TabActivated)
+    def _tab(self, event: Tabs.TabActivated) -> None:
+        index = int(event.tab.id.removeprefix("tab-"))
+        if index != self.active_panel:
+            self.action_panel(index)
+
+    # ----- the form -----------------------------------------------------------------------------------
+    @on(HyperparamForm.LiveChange)
+    def _live(self, event: HyperparamForm.LiveChange) -> None:
+        try:
+            self.session.apply_live(event.changes)
+        except ValueError as e:
+            self.set_status(str(e), "error")
+            return
+        text = ", ".join(f"{cfg.FIELDS[k].label} = {cfg.format_field(k, v)}" for k, v in event.changes.items())
+        self.set_status(f"{text} (applied live)")
+
+    @on(HyperparamForm.PresetChosen)
+    def _preset(self, event: HyperparamForm.PresetChosen) -> None:
+        from engine.presets import PRESETS
+
+        self.set_status(f"preset {event.name}: {PRESETS[event.name].teaches} Press Apply to build it.")
+
+    @on(HyperparamForm.Apply)
+    def _apply(self, event: HyperparamForm.Apply) -> None:
+        try:
+            self.session.rebuild(event.config)
+        except (EngineError, ValueError, OSError) as e:
+            self.set_status(f"not applied, the current network is unchanged: {e}", "error")
+            return
+        self.form.load_config(self.session.config)
+        self._attach()
+        self.set_status(f"rebuilt: {self.session.net!r} on {self.session.data!r}")
+
+    # ----- files --------------------------------------------------------------------------------------
+    def action_save(self) -> None:
+        self.push_screen(FilePrompt("Save to (.npz: checkpoint, .toml: settings):", "mlp-tui-checkpoint.npz",
+                                    "Enter saves, Escape cancels"), self._save_to)
+
+    def _save_to(self, path: str | None) -> None:
+        if not path:
+            return
+        try:
+            if path.endswith(".toml"):
+                written = self.session.write_settings(path)
+                self.set_status(f"settings written to {written}")
+            else:
+                written = self.session.save(path)
+                self.set_status(f"checkpoint saved to {written} (step {self.session.trainer.step_count})")
+        except (EngineError, ValueError, OSError) as e:
+            self.set_status(f"not saved: {e}", "error")
+
+    def action_load(self) -> None:
+        self.push_screen(FilePrompt("Load checkpoint (.npz):", "mlp-tui-checkpoint.npz",
+                                    "Enter loads, Escape cancels"), self._load_from)
+
+    def _load_from(self, path: str | None) -> None:
+        if not path:
+            return
+        try:
+            self.session.load(path)
+        except (EngineError, ValueError, OSError) as e:
+            self.set_status(f"not loaded, the current network is unchanged: {e}", "error")
+            return
+        self.form.load_config(self.session.config)
+        self._attach()
+        self.set_status(f"loaded {path}: {self.session.net!r}, step {self.session.trainer.step_count}")
+
+    # ----- help and quitting --------------------------------------------------------------------------
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    async def action_quit(self) -> None:
+        self.session.shutdown(timeout=1.0)
+        self.exit()
+
+    def on_unmount(self) -> None:
+        self.session.shutdown(timeout=1.0)
+        if self._blas is not None:
+            self._blas.restore_original_limits()
+
+
+def run_dashboard(config: cfg.RunConfig, options: DashboardOptions, run: cfg.Run | None = None,
+                  checkpoint=None) -> int:
+    """Open the dashboard on ``run`` (built from ``config``, plus ``checkpoint`` if given, when no
+    run is passed; the CLI passes a run with its checkpoint already restored)."""
+    if run is None:
+        run = cfg.build(config)
+        if checkpoint is not None:
+            run.net.params[...] = checkpoint.network.params
+            restore_trainer(checkpoint, run.trainer)
+    session = Session(run)
+    app = MlpApp(session, options)
+
+    def hang_up(signum, frame):  # the SSH connection dropped: stop training, leave cleanly
+        session.shutdown(timeout=1.0)
+        app.exit()
+
+    previous = signal.signal(signal.SIGHUP, hang_up) if hasattr(signal, "SIGHUP") else None
+    try:
+        app.run(mouse=options.mouse)
+    finally:
+        session.shutdown(timeout=1.0)
+        if previous is not None:
+            signal.signal(signal.SIGHUP, previous)
+    return app.return_code or 0

@@ -1,0 +1,46 @@
+"""The ``?`` help screen: every key, and what the panels show."""
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+HELP = """\
+[b]mlp-tui keys[/b]
+
+  space        start / pause training
+  s            one training step (one mini-batch)
+  n  or  .     next inspector stage (the first press takes ONE real step and records it)
+  p  or  ,     previous inspector stage
+  r            reset the network with its seed
+  1 2 3 4      jump to a panel: form, metrics, boundary, inspector
+  tab          move focus (shift+tab: back)
+  ctrl+s       save a checkpoint (.npz) or the settings (.toml)
+  ctrl+o       load a checkpoint
+  ?            this help        q / ctrl+c   quit
+
+[b]In a panel[/b]
+  form         type to edit; fields marked * apply live, the rest on Apply (rebuilds the network)
+  metrics      c  full chart      l  log scale
+  boundary     [ ]  show one hidden neuron's activation map instead of the prediction
+  inspector    arrows move the cell cursor: its scalar arithmetic appears below the grid
+               w  next weight matrix    b  step with one sample / the mini-batch    x  back to weights
+               + -  choose which training sample the next step uses
+
+Escape closes this screen. Nothing destructive is bound to Escape.
+"""
+
+
+class HelpScreen(ModalScreen):
+    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll { width: 96; max-width: 100%; height: auto; max-height: 90%;
+                                  border: round $accent; background: $surface; padding: 0 1; }
+    """
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(HELP, id="help-text")

@@ -1,0 +1,165 @@
+"""The dashboard's model: one training run, its controller thread, and the commands the UI sends.
+
+No widgets here. The app calls these methods from the UI thread; training runs in the
+controller's worker thread; state flows back through ``snapshot()``. Every command that can
+fail (a bad dataset, a bad checkpoint) raises before anything changes, so the current run
+stays intact.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from engine import checkpoint, config as cfg
+from engine.controller import TrainingController
+from engine.trace import Trace
+
+
+class Session:
+    def __init__(self, run: cfg.Run, publish_interval: float = 0.05):
+        self.publish_interval = publish_interval
+        self._attach(run)
+
+    def _attach(self, run: cfg.Run) -> None:
+        self.run = run
+        self.controller = TrainingController(run.trainer, self.publish_interval)
+        self.revision = getattr(self, "revision", 0) + 1  # bumps whenever the network is replaced
+
+    # ----- read-only views ---------------------------------------------------------------------
+    @property
+    def config(self) -> cfg.RunConfig:
+        return self.run.config
+
+    @property
+    def trainer(self):
+        return self.run.trainer
+
+    @property
+    def net(self):
+        return self.run.net
+
+    @property
+    def data(self):
+        return self.run.data
+
+    def snapshot(self):
+        return self.controller.snapshot()
+
+    @property
+    def running(self) -> bool:
+        return self.controller.running
+
+    # ----- training commands --------------------------------------------------------------------
+    def toggle(self) -> bool:
+        """Start or pause; returns True when training is now running."""
+        if self.controller.running:
+            self.controller.pause()
+            return False
+        self.controller.resume()
+        return True
+
+    def pause(self) -> None:
+        self.controller.pause()
+
+    def step(self, count: int = 1) -> None:
+        """Take ``count`` ordinary mini-batch steps (pausing first) and publish the result."""
+        self.controller.pause()
+        with self.controller.lock:
+            for _ in range(count):
+                self.trainer.step()
+                if self.trainer.divergence is not None:
+                    break
+        self.controller.publish()
+
+    def traced_step(self, sample: int | None = None) -> Trace:
+        """Pause and take ONE real step recorded as a trace. The snapshot is not republished
+        here: the inspector publishes when its walk reaches the update stage."""
+        self.controller.pause()
+        with self.controller.lock:
+            return self.trainer.step_traced(sample)
+
+    def publish(self):
+        return self.controller.publish()
+
+    def reset(self) -> None:
+        """Re-initialise the network from its seed and restart the run's progress."""
+        self.controller.pause()
+        with self.controller.lock:
+            self.net.reset(self.config.seed)
+            self.trainer.reset_progress()
+        self.controller.publish()
+
+    def apply_live(self, changes: dict) -> None:
+        """Change learning rate, batch size, regularisation, clipping or schedule while training."""
+        engine_changes = {}
+        new_config = self.config.replace(**changes)
+        for key, value in changes.items():
+            if key in ("schedule", "decay", "decay_every"):
+                engine_changes["schedule"] = cfg.schedule_args(new_config)
+            elif key in ("clip_norm", "clip_value"):
+                engine_changes[key] = value or None
+            else:
+                engine_changes[key] = value
+        with self.controller.lock:
+            self.trainer.set_hyperparameters(**engine_changes)
+            self.run.config = new_config
+        self.controller.publish()
+
+    def rebuild(self, config: cfg.RunConfig) -> None:
+        """Build a new run from ``config`` (loading its data); the old one stays if this fails."""
+        same_data = all(getattr(config, k) == getattr(self.config, k) for k in
+                        ("dataset", "n_samples", "noise", "test_fraction", "classes", "standardize", "seed"))
+        run = cfg.build(config, data=self.data if same_data else None)
+        self.shutdown()
+        self._attach(run)
+        self.controller.publish()
+
+    # ----- files -------------------------------------------------------------------------------------
+    def save(self, path) -> Path:
+        self.controller.pause()
+        with self.controller.lock:
+            return checkpoint.save(path, self.trainer, config=self.config)
+
+    def load(self, path) -> None:
+        """Load a checkpoint into a new run; nothing changes if the file is bad."""
+        ckpt = checkpoint.load(path)
+        config = ckpt.config or self.config
+        run = cfg.build(config)
+        if run.net.params.shape != ckpt.network.params.shape:
+            raise checkpoint.CheckpointError(
+                f"{ckpt.path}: network {'-'.join(map(str, ckpt.network.sizes))} does not fit the data "
+                f"({run.data.n_features} features, {run.data.n_classes} classes)", ckpt.path)
+        run.net.params[...] = ckpt.network.params
+        checkpoint.restore_trainer(ckpt, run.trainer)
+        self.shutdown()
+        self._attach(run)
+        self.controller.publish()
+
+    def write_settings(self, path) -> Path:
+        from .settings_file import write_config
+
+        write_config(path, self.config)
+        return Path(path)
+
+    def shutdown(self, timeout: float = 1.0) -> bool:
+        return self.controller.stop(timeout)
+
+
+def grid_points(extent, shape) -> np.ndarray:
+    """(H*W, 2) points covering ``extent`` (xmin, xmax, ymin, ymax), row 0 at the top (ymax)."""
+    H, W = shape
+    xmin, xmax, ymin, ymax = extent
+    xs = np.linspace(xmin, xmax, W)
+    ys = np.linspace(ymax, ymin, H)
+    gx, gy = np.meshgrid(xs, ys)
+    return np.column_stack([gx.ravel(), gy.ravel()])
+
+
+def to_pixels(X: np.ndarray, extent, shape) -> tuple[np.ndarray, np.ndarray]:
+    """Pixel (row, col) of each 2-D point for an image of ``shape`` over ``extent``."""
+    H, W = shape
+    xmin, xmax, ymin, ymax = extent
+    cols = np.clip(np.rint((X[:, 0] - xmin) / (xmax - xmin) * (W - 1)), 0, W - 1).astype(int)
+    rows = np.clip(np.rint((ymax - X[:, 1]) / (ymax - ymin) * (H - 1)), 0, H - 1).astype(int)
+    return rows, cols

@@ -1,0 +1,165 @@
+"""Decision-boundary panel: for 2-D data the network's prediction over the data's range (or one
+hidden neuron's activation map); for other data a confusion matrix and a few test samples."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from engine.network import Buffers
+from mlp_tui.palette import RAMP
+from mlp_tui.session import grid_points, to_pixels
+from mlp_tui.widgets.heatmap import DecisionHeatmap
+
+N_SAMPLES_SHOWN = 4
+
+
+def class_confidence(out: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """Predicted class and its confidence in [0, 1] for any output layer."""
+    if out.shape[1] == 1:  # one sigmoid unit
+        p = out[:, 0]
+        return (p >= 0.5).astype(int), np.maximum(p, 1 - p), 2
+    pos = np.clip(np.nan_to_num(out, nan=0.0), 0, None)
+    total = pos.sum(axis=1, keepdims=True)
+    probs = np.where(total > 0, pos / np.where(total > 0, total, 1), 1.0 / out.shape[1])
+    pred = probs.argmax(axis=1)
+    return pred, probs[np.arange(len(pred)), pred], out.shape[1]
+
+
+def sample_art(x: np.ndarray) -> list[str] | None:
+    """A square image vector as ASCII rows (two pixel rows per text row when large)."""
+    side = int(round(math.sqrt(x.size)))
+    if side * side != x.size or side < 4:
+        return None
+    img = x.reshape(side, side)
+    if side > 14:  # MNIST: 28x28 -> 14x14 by averaging 2x2 blocks
+        img = img[: side // 2 * 2, : side // 2 * 2].reshape(side // 2, 2, side // 2, 2).mean(axis=(1, 3))
+    lo, hi = float(img.min()), float(img.max())
+    q = np.zeros(img.shape, int) if hi <= lo else np.rint((img - lo) / (hi - lo) * (len(RAMP) - 1)).astype(int)
+    return ["".join(RAMP[v] for v in row) for row in q]
+
+
+class BoundaryPanel(Vertical, can_focus=True):
+    BINDINGS = [Binding("right_square_bracket", "neuron(1)", "Next neuron", show=False),
+                Binding("left_square_bracket", "neuron(-1)", "Prev neuron", show=False)]
+    DEFAULT_CSS = """
+    BoundaryPanel #boundary-info { height: 1; color: $text-muted; }
+    BoundaryPanel #confusion { height: 1fr; display: none; }
+    BoundaryPanel.-not2d #confusion { display: block; }
+    BoundaryPanel.-not2d DecisionHeatmap { display: none; }
+    """
+
+    def __init__(self, mode: str = "color", **kw) -> None:
+        super().__init__(**kw)
+        self.mode = mode
+        self.session = None
+        self.neuron: tuple[int, int] | None = None  # (layer, unit) or None for the output
+        self._key = None
+        self._grid = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="boundary-info")
+        yield DecisionHeatmap(mode=self.mode, id="heatmap")
+        yield Static("", id="confusion")
+
+    def attach(self, session) -> None:
+        """A new run: rebuild the evaluation network and forget cached grids."""
+        self.session = session
+        self._twin = session.net.copy()
+        self.neuron = None
+        self._grid = None
+        self._key = None
+        self.set_class(not session.data.is_2d, "-not2d")
+
+    # ----- neuron choice ----------------------------------------------------------------------------
+    def _neurons(self) -> list[tuple[int, int] | None]:
+        sizes = self._twin.sizes
+        return [None] + [(l, j) for l in range(1, len(sizes) - 1) for j in range(sizes[l])]
+
+    def action_neuron(self, step: int) -> None:
+        if self.session is None or not self.session.data.is_2d:
+            return
+        options = self._neurons()
+        self.neuron = options[(options.index(self.neuron) + step) % len(options)]
+        self._key = None
+        self.show(self.session.snapshot(), force=True)
+
+    def on_decision_heatmap_pixel_shape_changed(self, event: DecisionHeatmap.PixelShapeChanged) -> None:
+        """Resized: evaluate the network on a grid of the new resolution."""
+        event.stop()
+        if self.session is not None:
+            self.show(self.session.snapshot(), force=True)
+
+    # ----- drawing ------------------------------------------------------------------------------------
+    def show(self, snap, force: bool = False) -> None:
+        if self.session is None:
+            return
+        key = (snap.step, self.session.revision, self.neuron)
+        if key == self._key and not force:
+            return
+        self._key = key
+        self._twin.params[...] = snap.params
+        if self.session.data.is_2d:
+            self._show_2d()
+        else:
+            self._show_confusion()
+
+    def _show_2d(self) -> None:
+        heatmap = self.query_one(DecisionHeatmap)
+        shape = heatmap.pixel_shape
+        if shape[0] < 2 or shape[1] < 2:
+            return
+        data = self.session.data
+        if self._grid is None or self._grid[0] != shape:
+            extent = data.extent
+            train = (*to_pixels(data.X_train, extent, shape), data.y_train)
+            test = None if data.X_test is data.X_train else (*to_pixels(data.X_test, extent, shape), data.y_test)
+            pts = grid_points(extent, shape)
+            self._grid = (shape, self._twin.check_X(pts), train, test,
+                          Buffers(self._twin.sizes, pts.shape[0], self._twin.dtype, backward=False))
+        _, pts, train, test, buf = self._grid
+        out = self._twin.forward_into(pts, buf)
+        info = self.query_one("#boundary-info", Static)
+        if self.neuron is None:
+            pred, conf, k = class_confidence(out)
+            heatmap.show_classes(pred.reshape(shape), conf.reshape(shape), k, train, test)
+            info.update(Text(f"{data.name}: predicted class  [ ] neurons"))
+        else:
+            l, j = self.neuron
+            values = buf.a[l][:, j].reshape(shape)
+            act = self._twin.activation
+            lo, hi = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}.get(act, (None, None))
+            heatmap.show_values(values, lo, hi, train, test, label=f"a{l}[{j}]")
+            info.update(Text(f"neuron a{l}[:, {j}] ({act})  [ ] next"))
+
+    def _show_confusion(self) -> None:
+        data = self.session.data
+        out = self._twin.forward(data.X_test)
+        pred, _, k = class_confidence(out)
+        k = max(k, data.n_classes)
+        counts = np.bincount(data.y_test * k + pred, minlength=k * k).reshape(k, k)
+        acc = float(np.trace(counts)) / max(1, counts.sum())
+        text = Text(f"confusion matrix (test, rows = true, cols = predicted)  accuracy {acc:.1%}\n")
+        width = max(3, len(str(int(counts.max()))) + 1)
+        text.append("      " + "".join(f"{c:>{width}}" for c in range(k)) + "\n")
+        for t in range(k):
+            text.append(f"true {t:<2}")
+            for p in range(k):
+                style = ("bold green" if t == p else "red") if self.mode == "color" and counts[t, p] else ""
+                cell = f"{counts[t, p]:>{width}}" if counts[t, p] or t == p else f"{'.':>{width}}"
+                text.append(cell, style=style)
+            text.append("\n")
+        arts = [(sample_art(data.X_test[i]), int(pred[i]), int(data.y_test[i])) for i in range(min(N_SAMPLES_SHOWN, len(pred)))]
+        if arts and arts[0][0] is not None:
+            cols = len(arts[0][0][0])
+            text.append("\n" + "  ".join(f"{'p' + str(p) + (' ok' if p == t else ' t' + str(t)):<{cols}}"
+                                         for _, p, t in arts) + "\n")
+            for r in range(len(arts[0][0])):
+                text.append("  ".join(a[0][r] for a in arts) + "\n")
+        self.query_one("#confusion", Static).update(text)
+        self.query_one("#boundary-info", Static).update(Text(f"{data.name}: {data.n_features} features, not 2-D"))

@@ -1,0 +1,195 @@
+"""Inspector panel: every layer's weights as number grids, and step mode, which walks ONE real
+training step stage by stage (forward z and a per layer, the loss, backward dz, dW, db, da per
+layer, then the update) with the formula, the operands, the result and, for the cell under the
+cursor, the scalar arithmetic that produced it (``trace.explain``)."""
+from __future__ import annotations
+
+import numpy as np
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Static
+
+from engine.trace import Trace
+from mlp_tui.widgets.matrix_view import MatrixView
+
+
+def pipeline_names(trace: Trace) -> list[str]:
+    """x -> z1 -> a1 -> ... -> loss -> dz2 -> dW2 ... -> update: one name per stage group."""
+    names = ["x"]
+    for s in trace.steps:
+        if s.phase == "update":
+            if names[-1] != "update":
+                names.append("update")
+        else:
+            names.append(s.name)
+    return names
+
+
+def shape_text(a: np.ndarray) -> str:
+    return "x".join(map(str, a.shape)) if a.ndim else "scalar"
+
+
+class InspectorPanel(Vertical):
+    BINDINGS = [Binding("w", "next_matrix", "Next matrix", show=False),
+                Binding("b", "toggle_batch", "Sample/batch", show=False),
+                Binding("x", "leave_step", "Weights view", show=False),
+                Binding("plus,equals_sign", "sample(1)", "Next sample", show=False),
+                Binding("minus", "sample(-1)", "Prev sample", show=False)]
+    DEFAULT_CSS = """
+    InspectorPanel #pipeline { height: auto; max-height: 3; }
+    InspectorPanel #stage { height: auto; max-height: 4; color: $text; }
+    InspectorPanel MatrixView { height: 1fr; min-height: 3; }
+    InspectorPanel #explain { height: auto; max-height: 7; color: $text; background: $boost; }
+    """
+
+    class StageChanged(Message):
+        """The walk moved to stage ``index``; ``update`` is True on the first update stage."""
+
+        def __init__(self, index: int, update: bool) -> None:
+            super().__init__()
+            self.index = index
+            self.update = update
+
+    def __init__(self, mode: str = "color", **kw) -> None:
+        super().__init__(**kw)
+        self.mode = mode
+        self.trace: Trace | None = None
+        self.stage = 0
+        self.use_batch = False  # the next traced step uses one sample (False) or the mini-batch
+        self.sample = 0
+        self.n_train = 1  # set by the app: how many training samples there are to choose from
+        self._matrix_index = 0
+        self._weights: list[tuple[str, np.ndarray]] = []
+        self._source = None  # (net, params) last shown in weights mode
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="pipeline")
+        yield Static("", id="stage")
+        yield MatrixView(mode=self.mode, id="matrix")
+        yield Static("", id="explain")
+
+    # ----- weights mode ------------------------------------------------------------------------------
+    def show_weights(self, net, params: np.ndarray) -> None:
+        """Weights mode: show one layer's W or b from a snapshot's parameter copy."""
+        self._source = (net, params)
+        if self.trace is not None:
+            return
+        layers = net.unflatten(params)
+        self._weights = [(f"{k}{l}", getattr(layer, k)) for l, layer in enumerate(layers, 1) for k in "Wb"]
+        self._matrix_index %= len(self._weights)
+        name, values = self._weights[self._matrix_index]
+        matrix = self.query_one(MatrixView)
+        matrix.set_matrix(values, name)
+        names = "  ".join(f"[{n}]" if i == self._matrix_index else n for i, (n, _) in enumerate(self._weights))
+        self._set("#pipeline", f"weights: {names}   (w: next matrix)")
+        self._set("#stage", f"{name}: {shape_text(values)}  min {values.min():.4g}  max {values.max():.4g}  "
+                            f"mean {values.mean():.4g}\nn: take one real step and walk it stage by stage "
+                            f"({'mini-batch' if self.use_batch else f'sample {self.sample}, +/- to choose'}; b: batch)")
+        self._explain_cursor()
+
+    def _rerender(self) -> None:
+        if self.trace is None and self._source is not None:
+            self.show_weights(*self._source)
+
+    def action_next_matrix(self) -> None:
+        if self.trace is None and self._weights:
+            self._matrix_index = (self._matrix_index + 1) % len(self._weights)
+            self._rerender()
+
+    def action_toggle_batch(self) -> None:
+        self.use_batch = not self.use_batch
+        self._rerender()
+
+    def action_sample(self, delta: int) -> None:
+        """Choose which training sample the next traced step uses (when not using the batch)."""
+        if self._source is not None:
+            n = self.n_train
+            self.sample = (self.sample + delta) % max(1, n)
+            self.use_batch = False
+            self._rerender()
+
+    def action_leave_step(self) -> None:
+        self.trace = None
+        self._rerender()
+
+    # ----- step mode --------------------------------------------------------------------------------
+    @property
+    def at_end(self) -> bool:
+        return self.trace is None or self.stage >= len(self.trace.steps) - 1
+
+    def set_trace(self, trace: Trace) -> None:
+        self.trace = trace
+        self.stage = 0
+        self._show_stage()
+
+    def move(self, delta: int) -> None:
+        """Go ``delta`` stages forward or back (clamped at both ends)."""
+        if self.trace is None:
+            return
+        new = int(np.clip(self.stage + delta, 0, len(self.trace.steps) - 1))
+        if new == self.stage:
+            return
+        self.stage = new
+        self._show_stage()
+        step = self.trace.steps[new]
+        first_update = step.phase == "update" and self.trace.steps[new - 1].phase != "update"
+        self.post_message(self.StageChanged(new, first_update))
+
+    @property
+    def current(self):
+        return None if self.trace is None else self.trace.steps[self.stage]
+
+    def _show_stage(self) -> None:
+        trace, step = self.trace, self.current
+        names = pipeline_names(trace)
+        here = "update" if step.phase == "update" else step.name
+        text = Text()
+        for i, name in enumerate(names):
+            if i:
+                text.append(" -> ", style="dim")
+            style = "bold reverse" if name == here else ("" if names.index(here) > i else "dim")
+            text.append(name, style=style)
+        self._set("#pipeline", text)
+        operands = ", ".join(f"{o} ({shape_text(trace.values[o])})" for o in step.operands if o in trace.values)
+        self._set("#stage", f"[{self.stage + 1}/{len(trace.steps)}] {step.phase}: {step.formula}\n"
+                            f"operands: {operands}  ->  {step.name} ({shape_text(step.value)})   n/p: stage  x: weights")
+        self.query_one(MatrixView).set_matrix(step.value, step.name)
+        self._explain_cursor()
+
+    def _explain_cursor(self) -> None:
+        matrix = self.query_one(MatrixView)
+        step = self.current
+        if step is None:
+            name = matrix.matrix_name
+            r, c = matrix.cursor
+            if matrix.values.size:
+                self._set("#explain", f"{name}[{r},{c}] = {matrix.values[r, c]:.6g}" if name.startswith("W")
+                          else f"{name}[{c}] = {matrix.values[r, c]:.6g}")
+            return
+        r, c = matrix.cursor
+        index = () if step.value.ndim == 0 else (c,) if step.value.ndim == 1 else (r, c)
+        try:
+            self._set("#explain", self.trace.explain(step.name, index))
+        except (IndexError, KeyError) as e:
+            self._set("#explain", str(e))
+
+    def on_matrix_view_cell_selected(self, event: MatrixView.CellSelected) -> None:
+        event.stop()
+        self._explain_cursor()
+
+    def explanation(self) -> str:
+        return getattr(self.query_one("#explain", Static), "_last_value", "")
+
+    def _set(self, selector: str, value) -> None:
+        """Update a line only when it changed (styles included): refreshes cost bandwidth."""
+        widget = self.query_one(selector, Static)
+        if not isinstance(value, Text):
+            value = Text(str(value))  # plain text: brackets such as [W1] are not markup
+        key = value.markup
+        if getattr(widget, "_last_key", None) != key:
+            widget._last_key = key
+            widget._last_value = str(value)
+            widget.update(value)
