@@ -1,0 +1,171 @@
+"""The terminal around the dashboard: resizing while training, quitting with q / ctrl+c, the SSH
+connection dropping (SIGHUP), and ctrl+c in headless mode. The real-process tests run
+``mlp-tui`` on a pseudo-terminal, exactly as a user's shell would."""
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import pty
+import re
+import select
+import signal
+import struct
+import subprocess
+import sys
+import termios
+import threading
+import time
+from html import unescape
+
+import numpy as np
+import pytest
+
+from mlp_tui.widgets.boundary import BoundaryPanel
+from mlp_tui.widgets.metrics import MetricsPanel
+
+TRAINER_THREAD = "mlp-tui-trainer"
+LEAVE_ALT_SCREEN = b"\x1b[?1049l"  # Textual's last word to the terminal: the shell's screen is back
+
+
+def screen_text(app) -> str:
+    """Everything on screen as plain text (the SVG export keeps the characters)."""
+    return unescape(re.sub(r"<[^>]+>", "", app.export_screenshot())).replace("\xa0", " ")
+
+
+def trainer_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == TRAINER_THREAD and t.is_alive()]
+
+
+async def test_resizing_while_training_never_crashes_and_the_layout_comes_back(app_factory):
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.session.controller.resume()
+        steps = []
+        for size in [(40, 12), (20, 5), (79, 23), (80, 24), (20, 5), (120, 40)]:
+            await pilot.resize_terminal(*size)
+            await pilot.pause(0.15)
+            app.poll(force=True)
+            await pilot.pause()
+            steps.append(app.session.snapshot().step)
+            small = size[0] < 80 or size[1] < 24
+            assert app.screen.has_class("-tiny") == small
+            if small:
+                assert "terminal too small: need at least 80x24" in " ".join(screen_text(app).split())
+        assert steps[-1] > steps[0], "training went on throughout"
+        app.session.controller.pause()
+        app.poll(force=True)
+        await pilot.pause()
+        shot = screen_text(app)
+        for title in ("Hyperparameters", "2 Metrics", "3 Decision boundary", "4 Inspector"):
+            assert title in shot
+        assert app.query_one(MetricsPanel).region.width > 0
+        assert app.query_one(BoundaryPanel).region.height > 0
+        assert np.all(np.isfinite(app.session.snapshot().params))
+
+
+@pytest.mark.parametrize("key", ["q", "ctrl+c"])
+async def test_quit_keys_stop_training_within_a_second(app_factory, key):
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.session.controller.resume()
+        await pilot.pause(0.2)
+        assert trainer_threads(), "training is running before the key"
+        started = time.perf_counter()
+        await pilot.press(key)
+        while trainer_threads() and time.perf_counter() - started < 5:
+            await pilot.pause(0.01)
+        stopped_after = time.perf_counter() - started
+    assert not trainer_threads()
+    assert stopped_after < 1.0, f"the trainer thread took {stopped_after:.2f} s to stop"
+    assert app.return_code in (0, None)
+
+
+# Real processes on a pseudo-terminal --------------------------------------------------------------
+
+def spawn_dashboard(tmp_path, *args: str) -> tuple[subprocess.Popen, int]:
+    """``mlp-tui`` on a fresh 120x40 pty; returns the process and the pty's controlling end."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "40"}
+    env.pop("NO_COLOR", None)
+    proc = subprocess.Popen([sys.executable, "-m", "mlp_tui", *args], stdin=slave, stdout=slave,
+                            stderr=slave, cwd=tmp_path, env=env, start_new_session=True, close_fds=True)
+    os.close(slave)
+    return proc, master
+
+
+def read_until(master: int, needle: bytes, seen: bytearray, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while needle not in seen and time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 0.1)
+        if ready:
+            try:
+                seen += os.read(master, 65536)
+            except OSError:  # the child closed the pty
+                return needle in seen
+    return needle in seen
+
+
+def drain(master: int, seen: bytearray, proc: subprocess.Popen, timeout: float) -> None:
+    """Read the child's output until it exits (a full pty would block its last writes)."""
+    deadline = time.monotonic() + timeout
+    while proc.poll() is None and time.monotonic() < deadline:
+        read_until(master, b"\x00never\x00", seen, 0.05)
+    read_until(master, b"\x00never\x00", seen, 0.2)
+
+
+@pytest.mark.parametrize("how", ["q", "ctrl+c", "SIGHUP"])
+def test_a_real_terminal_session_ends_cleanly_while_training(tmp_path, how):
+    proc, master = spawn_dashboard(tmp_path, "--preset", "moons")
+    seen = bytearray()
+    try:
+        assert read_until(master, b"Hyperparameters", seen, 60), seen[-2000:].decode(errors="replace")
+        time.sleep(0.5)
+        os.write(master, b" ")  # start training
+        assert read_until(master, b"running", seen, 10), "training started"
+        time.sleep(1.0)
+        started = time.monotonic()
+        if how == "SIGHUP":
+            proc.send_signal(signal.SIGHUP)
+        else:
+            os.write(master, b"q" if how == "q" else b"\x03")
+        drain(master, seen, proc, 10)
+        exited_after = time.monotonic() - started
+        assert proc.poll() is not None, f"mlp-tui still running 10 s after {how}"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)
+    assert proc.returncode == 0, seen[-3000:].decode(errors="replace")
+    assert b"Traceback" not in seen
+    assert LEAVE_ALT_SCREEN in seen[-4000:], "the terminal was restored"
+    # The worker stops within a second; the rest is the interpreter unloading numpy and friends.
+    assert exited_after < 5.0
+
+
+def test_ctrl_c_in_headless_mode_stops_cleanly_and_writes_outputs(tmp_path):
+    out = tmp_path / "run.json"
+    proc = subprocess.Popen([sys.executable, "-m", "mlp_tui", "train", "--preset", "moons", "--epochs", "5000",
+                             "--progress", "plain", "--json", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
+    try:
+        lines = []
+        while len(lines) < 2:  # some epochs done
+            line = proc.stdout.readline()
+            assert line, proc.stderr.read().decode()
+            lines.append(line)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    err = err.decode()
+    assert proc.returncode == 130
+    assert "Traceback" not in err
+    assert "interrupted at epoch" in err
+    data = json.loads(out.read_text())
+    assert data["final"]["status"] == "interrupted"
+    assert len(data["history"]) >= 2
+    assert all(np.isfinite(row["train_loss"]) for row in data["history"])
