@@ -39,13 +39,18 @@ class Layer:
 
 
 class Buffers:
-    """Preallocated arrays for one batch size: z, a, dz per layer and da for hidden layers."""
+    """Preallocated arrays for one batch size: z, a, dz per layer and da for hidden layers.
+
+    z, a, dz and da are views into one block, ``recorded``, so recording a step (trace.capture)
+    copies them all in a single call.
+    """
 
     def __init__(self, sizes: tuple[int, ...], n: int, dtype, backward: bool = True):
         self.n = n
         outs = sizes[1:]
-        self.z = [np.empty((n, k), dtype) for k in outs]
-        self.a = [None] + [np.empty((n, k), dtype) for k in outs]  # a[0] is the input, not copied
+        self.recorded = np.empty(n * sum(self.widths(sizes, backward)), dtype)
+        self.z, a, dz, da = self.split(self.recorded, sizes, n, backward)
+        self.a = [None] + a  # a[0] is the input, not copied
         # A softmax output keeps z - rowmax and its row sums of exponentials here, so the
         # cross-entropy does not recompute them (see Network.loss_from_buffers).
         self.shifted = np.empty((n, outs[-1]), dtype)
@@ -53,10 +58,24 @@ class Buffers:
         self.log_rowsum = np.empty((n, 1), dtype)
         self.log_p = np.empty((n, outs[-1]), dtype)
         if backward:
-            self.dz = [np.empty((n, k), dtype) for k in outs]
-            self.da = [np.empty((n, k), dtype) for k in outs[:-1]]
+            self.dz, self.da = dz, da
             self.tmp = np.empty((n, outs[-1]), dtype)
             self.Y = np.empty((n, outs[-1]), dtype)
+
+    @staticmethod
+    def widths(sizes, backward: bool = True) -> list[int]:
+        outs = list(sizes[1:])
+        return outs + outs + (outs + outs[:-1] if backward else [])
+
+    @staticmethod
+    def split(block: np.ndarray, sizes, n: int, backward: bool = True):
+        """(z, a[1:], dz, da) as lists of (n, width) views into ``block``, laid out as ``recorded``."""
+        views, at = [], 0
+        for k in Buffers.widths(sizes, backward):
+            views.append(block[at:at + n * k].reshape(n, k))
+            at += n * k
+        L = len(sizes) - 1
+        return views[:L], views[L:2 * L], views[2 * L:3 * L], views[3 * L:]
 
 
 def _choice(name: str, value, allowed) -> str:
@@ -124,6 +143,7 @@ class Network:
             raise ValueError(f"seed must be an integer >= 0; got {seed!r}")
         self.seed = int(seed)
         self.dtype = np.dtype(_choice("dtype", _dtype_name(dtype), DTYPES))
+        self._dtype_label = _dtype_name(self.dtype)
         self._leak = act.LEAK
         self._bind_activations()
 
@@ -194,7 +214,7 @@ class Network:
         """The constructor arguments: enough to rebuild an identical network."""
         return dict(sizes=list(self.sizes), activation=self.activation, output=self.output,
                     loss=self.loss, l2=self.l2, l1=self.l1, init=self.init, seed=self.seed,
-                    dtype=_dtype_name(self.dtype))
+                    dtype=self._dtype_label)
 
     def copy(self, dtype=None) -> "Network":
         cfg = self.config()

@@ -1,7 +1,8 @@
 """One training step's computation, recorded value by value, and explained element by element.
 
-``record(net, X, y)`` runs the same buffered forward and backward pass as training and copies
-every intermediate into an ordered list of ``TraceStep``s:
+``record(net, X, y)`` runs the same buffered forward and backward pass as training and keeps a
+copy of every intermediate; ``capture`` does the copying for a pass already run (the trainer's
+traced step). The stages come out as an ordered list of ``TraceStep``s:
     z1, a1, ..., zL, aL, loss, dzL, dWL, dbL, da(L-1), dz(L-1), ..., dW1, db1
 ``Trace.explain(name, index)`` writes the scalar arithmetic behind one element with the real
 numbers, e.g. ``z1[0,2] = a0[0,0]*W1[0,2] + a0[0,1]*W1[1,2] + b1[2] = 0.5*(-0.31) + 1*0.72 + 0 = 0.565``.
@@ -10,6 +11,7 @@ The trainer appends an "update" phase with the optimizer's own formula.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Callable
 
 import numpy as np
@@ -72,17 +74,41 @@ class TraceStep:
 
 
 class Trace:
-    """The recorded values of one step. ``values`` also holds the operands a0, Y, W1, b1, ..."""
+    """The recorded values of one step. ``values`` also holds the operands a0, Y, W1, b1, ...
+
+    Recording copies the arrays at once (the network moves on); the stage list with its
+    formulas and explainers is built the first time someone looks, so a trace taken on every
+    training step costs little more than those copies.
+    """
 
     def __init__(self, net_config: dict, n: int):
         self.config = net_config
         self.n = n
-        self.steps: list[TraceStep] = []
-        self.values: dict[str, np.ndarray] = {}
+        self._steps: list[TraceStep] = []
+        self._values: dict[str, np.ndarray] = {}
+        self._pending: list[Callable[["Trace"], None]] = []
+
+    def defer(self, build: Callable[["Trace"], None]) -> None:
+        """Queue ``build(trace)``, which adds stages; queued builders run in order, once."""
+        self._pending.append(build)
+
+    def _materialise(self) -> None:
+        while self._pending:
+            self._pending.pop(0)(self)
+
+    @property
+    def steps(self) -> list[TraceStep]:
+        self._materialise()
+        return self._steps
+
+    @property
+    def values(self) -> dict[str, np.ndarray]:
+        self._materialise()
+        return self._values
 
     def add(self, step: TraceStep) -> TraceStep:
-        self.steps.append(step)
-        self.values[step.name] = step.value
+        self._steps.append(step)
+        self._values[step.name] = step.value
         return step
 
     @property
@@ -96,11 +122,13 @@ class Trace:
         raise KeyError(f"no step named {name!r}; steps are {', '.join(self.names)}")
 
     def __getitem__(self, name: str) -> np.ndarray:
+        if name in self._values:
+            return self._values[name]
         return self.values[name]
 
     @property
     def loss(self) -> float:
-        return float(self.values["loss"])
+        return float(self._values["loss"])
 
     def explain(self, name: str, index=()) -> str:
         """The scalar computation of element ``index`` of step ``name``, with the real numbers."""
@@ -124,54 +152,103 @@ def normalise_index(value: np.ndarray, index, name: str) -> tuple:
 
 
 # ----- recording ------------------------------------------------------------------------------
-def record(net, X, y) -> Trace:
-    """Run one forward/backward pass of ``net`` on (X, y) and record every value."""
+@dataclass(frozen=True)
+class NetSpec:
+    """What the formulas and explanations need to know about the network, frozen at recording
+    time (the learner may change l1/l2 live afterwards)."""
+    n_layers: int
+    activation: str
+    output: str
+    loss: str
+    leak: float
+    l1: float
+    l2: float
+
+
+def record(net, X, y, buf=None) -> Trace:
+    """Run one forward/backward pass of ``net`` on (X, y) and record every value.
+
+    ``buf``: the network's own buffers for this batch size when the caller owns the network
+    (the trainer); by default fresh ones, so a trace never disturbs a training thread's."""
     from .network import Buffers
 
     X = net.check_X(X)
     n = X.shape[0]
-    buf = Buffers(net.sizes, n, net.dtype)
+    if buf is None:
+        buf = Buffers(net.sizes, n, net.dtype)
     Y = net.encode_targets(y, n, out=buf.Y)
     net.forward_into(X, buf)
     loss = net.loss_from_buffers(Y, buf)
     net.backward_into(Y, buf)
+    return capture(net, X, Y, buf, loss)
 
-    trace = Trace(net.config() | {"leak": net.leak}, n)
-    L = net.n_layers
-    v = trace.values
+
+@lru_cache(maxsize=16)
+def _layer_names(n_layers: int) -> tuple[tuple[str, ...], ...]:
+    """(W, b, z, a, dz, dW, db, da) names of each layer: built once, not on every step."""
+    return tuple((f"W{l}", f"b{l}", f"z{l}", f"a{l}", f"dz{l}", f"dW{l}", f"db{l}", f"da{l}")
+                 for l in range(1, n_layers + 1))
+
+
+def capture(net, X, Y, buf, loss, params: np.ndarray | None = None) -> Trace:
+    """Copy what one forward/backward pass left in ``buf`` and ``net.grad`` into a Trace.
+
+    ``params``: a copy of ``net.params`` the caller already made (the trainer keeps one as the
+    parameters before the update). Only flat copies are taken here; they are cut into named
+    per-layer arrays on first use.
+    """
+    from .network import Buffers
+
+    trace = Trace(net.config() | {"leak": net.leak}, X.shape[0])
+    v = trace._values
     v["a0"] = X.copy()
     v["Y"] = Y.copy()
-    for l, layer in enumerate(net.layers, start=1):
-        v[f"W{l}"] = layer.W.copy()
-        v[f"b{l}"] = layer.b.copy()
+    v["loss"] = np.array(loss)
+    block = buf.recorded.copy()
+    weights = net.params.copy() if params is None else params
+    grads = net.grad.copy()
+    spec = NetSpec(net.n_layers, net.activation, net.output, net.loss, net.leak, net.l1, net.l2)
 
+    def name_the_arrays(t: Trace) -> None:
+        z, a, dz, da = Buffers.split(block, net.sizes, X.shape[0])
+        W, dW = net.unflatten(weights), net.unflatten(grads)
+        for l, names in enumerate(_layer_names(spec.n_layers)):
+            arrays = (W[l].W, W[l].b, z[l], a[l], dz[l], dW[l].W, dW[l].b, da[l] if l < len(da) else None)
+            t._values.update((name, arr) for name, arr in zip(names, arrays) if arr is not None)
+
+    trace.defer(name_the_arrays)
+    trace.defer(lambda t: _add_stages(t, spec))
+    return trace
+
+
+def _add_stages(trace: Trace, net: NetSpec) -> None:
+    """The forward, loss and backward stages, in the order the computation ran."""
+    v, L = trace._values, net.n_layers
     for l in range(1, L + 1):
         f = net.output if l == L else net.activation
-        trace.add(TraceStep("forward", f"z{l}", buf.z[l - 1].copy(), f"z{l} = a{l - 1} @ W{l} + b{l}",
+        trace.add(TraceStep("forward", f"z{l}", v[f"z{l}"], f"z{l} = a{l - 1} @ W{l} + b{l}",
                             (f"a{l - 1}", f"W{l}", f"b{l}"), l, _explain_z(v, l)))
-        trace.add(TraceStep("forward", f"a{l}", buf.a[l].copy(), f"a{l} = {f}(z{l})",
+        trace.add(TraceStep("forward", f"a{l}", v[f"a{l}"], f"a{l} = {f}(z{l})",
                             (f"z{l}",), l, _explain_a(v, l, f, net.leak)))
 
-    trace.add(TraceStep("loss", "loss", np.array(loss), _loss_formula(net, L), (f"a{L}", "Y"), None,
+    trace.add(TraceStep("loss", "loss", v["loss"], _loss_formula(net, L), (f"a{L}", "Y"), None,
                         _explain_loss(v, net, L)))
 
     for l in range(L, 0, -1):
-        g = net._grad_layers[l - 1]
         if l == L:
-            trace.add(TraceStep("backward", f"dz{L}", buf.dz[L - 1].copy(), _output_delta_formula(net, L),
+            trace.add(TraceStep("backward", f"dz{L}", v[f"dz{L}"], _output_delta_formula(net, L),
                                 (f"a{L}", "Y", f"z{L}"), L, _explain_output_delta(v, net, L)))
         else:
-            trace.add(TraceStep("backward", f"dz{l}", buf.dz[l - 1].copy(),
+            trace.add(TraceStep("backward", f"dz{l}", v[f"dz{l}"],
                                 f"dz{l} = da{l} * {net.activation}'(z{l})", (f"da{l}", f"z{l}", f"a{l}"), l,
                                 _explain_hidden_delta(v, l, net.activation, net.leak)))
-        trace.add(TraceStep("backward", f"dW{l}", g.W.copy(), _dW_formula(net, l),
+        trace.add(TraceStep("backward", f"dW{l}", v[f"dW{l}"], _dW_formula(net, l),
                             (f"a{l - 1}", f"dz{l}", f"W{l}"), l, _explain_dW(v, net, l)))
-        trace.add(TraceStep("backward", f"db{l}", g.b.copy(), f"db{l} = sum(dz{l}, axis=0)",
+        trace.add(TraceStep("backward", f"db{l}", v[f"db{l}"], f"db{l} = sum(dz{l}, axis=0)",
                             (f"dz{l}",), l, _explain_db(v, l)))
         if l > 1:
-            trace.add(TraceStep("backward", f"da{l - 1}", buf.da[l - 2].copy(), f"da{l - 1} = dz{l} @ W{l}.T",
+            trace.add(TraceStep("backward", f"da{l - 1}", v[f"da{l - 1}"], f"da{l - 1} = dz{l} @ W{l}.T",
                                 (f"dz{l}", f"W{l}"), l - 1, _explain_da(v, l)))
-    return trace
 
 
 # ----- formulas ---------------------------------------------------------------------------------

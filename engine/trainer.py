@@ -18,7 +18,7 @@ from .clipping import clip_by_global_norm, clip_by_value
 from .history import History
 from .optimizers import make_optimizer
 from .schedules import make_schedule
-from .trace import Trace, TraceStep, record
+from .trace import Trace, TraceStep, capture
 
 LOSS_EXPLOSION = 1e3  # loss above this multiple of the first step's loss counts as divergence
 WEIGHT_RMS_LIMIT = 1e4  # root-mean-square weight above this counts as divergence
@@ -359,28 +359,37 @@ class Trainer:
             xb, Yb = self._next_batch()
         else:
             xb, Yb = self.X_train[sample:sample + 1], self._Y_train[sample:sample + 1]
-        trace = record(net, xb, Yb)  # leaves the gradient in net.grad
+        buf = net.buffers(xb.shape[0])  # the very pass step() runs, then a copy of every value
+        net.forward_into(xb, buf)
+        loss = float(net.loss_from_buffers(Yb, buf))
+        net.backward_into(Yb, buf)
         before = net.params.copy()
+        trace = capture(net, xb, Yb, buf, loss, params=before)
         state_before = self.optimizer.snapshot_state()
         lr = self.current_lr
-        metrics = self._apply(trace.loss, xb.shape[0], advance=sample is None)
+        metrics = self._apply(loss, xb.shape[0], buf, advance=sample is None)
         if metrics.get("diverged"):
             return trace
         after, g = net.params.copy(), net.grad.copy()
         frozen = copy.copy(self.optimizer)  # keeps t and the hyperparameters of this very step
         state_after = frozen.snapshot_state()
-        trace.values["lr"] = np.array(lr)
-        offset_w, offset_b = 0, net.n_weights
-        for l, layer in enumerate(net.layers, start=1):
-            for kind, arr, offset in (("W", layer.W, offset_w), ("b", layer.b, offset_b)):
-                name = f"{kind}{l}"
-                trace.add(TraceStep("update", f"{name}_new", after[offset:offset + arr.size].reshape(arr.shape),
-                                    frozen.formula(name).replace(f"{name}_new", f"{name}_new"),
-                                    (name, f"d{name}"), l,
-                                    _explain_update(frozen, name, arr.shape, offset, before, g, after, lr,
+        trace._values["lr"] = np.array(lr)
+        shapes = [(layer.W.shape, layer.b.shape) for layer in net.layers]
+        n_weights = net.n_weights
+
+        def add_update_stages(t: Trace) -> None:
+            offset_w, offset_b = 0, n_weights
+            for l, (w_shape, b_shape) in enumerate(shapes, start=1):
+                for kind, shape, offset in (("W", w_shape, offset_w), ("b", b_shape, offset_b)):
+                    name, size = f"{kind}{l}", math.prod(shape)
+                    t.add(TraceStep("update", f"{name}_new", after[offset:offset + size].reshape(shape),
+                                    frozen.formula(name), (name, f"d{name}"), l,
+                                    _explain_update(frozen, name, shape, offset, before, g, after, lr,
                                                     state_before, state_after)))
-            offset_w += layer.W.size
-            offset_b += layer.b.size
+                offset_w += math.prod(w_shape)
+                offset_b += math.prod(b_shape)
+
+        trace.defer(add_update_stages)
         return trace
 
     # ----- snapshots -------------------------------------------------------------------------------

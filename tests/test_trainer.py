@@ -364,6 +364,32 @@ def test_step_traced_continues_the_epoch_like_step():
     assert a.epoch_progress == b.epoch_progress and a.step_count == b.step_count == 5
 
 
+def test_a_trace_read_later_still_holds_its_own_step():
+    """The stages are built on first look; by then training has moved on and reused every
+    buffer, so the trace must hold copies of its own step, not views of the live arrays."""
+    data = moons()
+    net = moons_net(l2=0.01)
+    t = Trainer(net, data, optimizer="adam", lr=0.05, batch_size=16)
+    t.step()
+    before = net.params.copy()
+    trace = t.step_traced()
+    after = net.params.copy()
+    X, Y = t._Xs[t.pos - 16:t.pos].copy(), t._Ys[t.pos - 16:t.pos].copy()
+    for _ in range(20):
+        t.step()
+    W = net.unflatten(before)
+    np.testing.assert_array_equal(trace["a0"], X)
+    np.testing.assert_array_equal(trace["Y"], Y)
+    np.testing.assert_array_equal(trace["W1"], W[0].W)
+    np.testing.assert_allclose(trace["z1"], X @ W[0].W + W[0].b, rtol=1e-12)
+    np.testing.assert_allclose(trace["a1"], np.tanh(trace["z1"]), rtol=1e-12)
+    np.testing.assert_allclose(trace["dW3"], trace["a2"].T @ trace["dz3"] + (0.01 / 16) * W[2].W, rtol=1e-10)
+    np.testing.assert_allclose(trace["da2"], trace["dz3"] @ W[2].W.T, rtol=1e-12)
+    np.testing.assert_array_equal(np.concatenate([trace[f"W{l}_new"].ravel() for l in (1, 2, 3)]
+                                                 + [trace[f"b{l}_new"] for l in (1, 2, 3)]), after)
+    assert float(trace.explain("z1", (0, 0)).rsplit("= ", 1)[1]) == pytest.approx(trace["z1"][0, 0], rel=1e-5)
+
+
 def test_step_traced_on_one_sample_keeps_the_epoch_position():
     data = moons()
     net = moons_net()
