@@ -308,7 +308,7 @@ class Network:
             dz = buf.dz[l]
             dW, db = self._grad_layers[l].W, self._grad_layers[l].b
             np.matmul(buf.a[l].T, dz, out=dW)
-            dz.sum(axis=0, out=db)
+            np.add.reduce(dz, axis=0, out=db)  # dz.sum(axis=0) without its Python wrapper
             if l > 0:
                 da = buf.da[l - 1]
                 np.matmul(dz, self.layers[l].W.T, out=da)
