@@ -143,7 +143,8 @@ class Trainer:
 
     @property
     def current_lr(self) -> float:
-        return self.schedule.lr(self.lr, self.epoch_progress)
+        # The schedule's unchecked rule: lr is validated when set and epoch_progress is >= 0.
+        return self.schedule._lr(float(self.lr), self.epoch_progress)
 
     def _check_batch_size(self, batch_size) -> int:
         if batch_size == "full":
@@ -244,7 +245,7 @@ class Trainer:
         if self.clip_norm:
             clip_by_global_norm(g, self.clip_norm)
         lr = self.current_lr
-        self.optimizer.step(net.params, g, lr)
+        self.optimizer.step_unchecked(net.params, g, lr)
         w = net.params[:net.n_weights]
         w_rms = math.sqrt(float(np.vdot(w, w)) / max(1, net.n_weights))
         if not w_rms <= WEIGHT_RMS_LIMIT:  # also catches NaN

@@ -16,9 +16,9 @@ Run with ``pytest -s`` to see the figures (values tried, fuzz cases, kill trials
 """
 from __future__ import annotations
 
-import csv
 import builtins
 import contextlib
+import csv
 import errno
 import gzip
 import io
