@@ -122,7 +122,8 @@ class MlpApp(App):
         self._tick += 1
         key = (snap.step, snap.state, self.session.revision)
         metrics = self.metrics
-        if not metrics.is_mounted:
+        # A tick can land while the app shuts down and the panels' children are already gone.
+        if not (self.is_running and metrics.is_mounted and metrics.is_attached):
             return
         if force or self._shown["numbers"] != key:
             self._shown["numbers"] = key

@@ -169,3 +169,19 @@ def test_ctrl_c_in_headless_mode_stops_cleanly_and_writes_outputs(tmp_path):
     assert data["final"]["status"] == "interrupted"
     assert len(data["history"]) >= 2
     assert all(np.isfinite(row["train_loss"]) for row in data["history"])
+
+
+async def test_a_poll_tick_during_shutdown_is_harmless(app_factory):
+    """The poll timer can fire while the app tears its widgets down (seen when a benchmark left
+    a training dashboard); such a tick must do nothing rather than look for missing widgets."""
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.session.step(5)
+        await pilot.pause()
+        for child in list(app.metrics.children):  # what the shutdown does, one panel at a time
+            await child.remove()
+        app._running = False
+        app.poll()
+        app.poll(force=True)
+        app._running = True
+    assert app._exception is None
