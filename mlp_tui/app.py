@@ -60,11 +60,13 @@ class MlpApp(App):
         self.session = session
         self.options = options or DashboardOptions()
         self.mode = "ascii" if self.options.low_bandwidth else self.options.color
-        fps = 4.0 if self.options.low_bandwidth else self.options.fps
+        fps = 2.0 if self.options.low_bandwidth else self.options.fps
         self.interval = 1.0 / fps
-        # Sparklines at about 5 Hz and the heatmap at about 2 Hz (1 Hz on a slow link).
-        self.series_every = max(1, round(fps / 5))
-        self.heatmap_every = max(1, round(fps / (1 if self.options.low_bandwidth else 2)))
+        # Numbers every tick, sparklines at about 5 Hz and the heatmap at about 2 Hz; on a slow
+        # link numbers at 2 Hz and both pictures at 1 Hz. Keys are answered at once either way.
+        series_hz, heatmap_hz = (1, 1) if self.options.low_bandwidth else (5, 2)
+        self.series_every = max(1, round(fps / series_hz))
+        self.heatmap_every = max(1, round(fps / heatmap_hz))
         self._tick = 0
         self._shown = {"numbers": None, "series": None, "heatmap": None, "divergence": None}
         self.active_panel = 0

@@ -358,3 +358,18 @@ async def test_the_footer_is_not_rebuilt_on_every_focus_change(app_factory):
         text = screen_text(app)
         for shown in ("Start/Pause", "Step", "Save", "Quit"):
             assert shown in text
+
+
+def test_low_bandwidth_refreshes_less_often_and_draws_ascii():
+    from engine import presets
+    from mlp_tui.app import MlpApp
+    from mlp_tui.options import DashboardOptions
+    from mlp_tui.session import Session
+
+    def rates(options):
+        app = MlpApp(Session(cfg.build(presets.get("moons").config)), options)
+        fps = 1 / app.interval
+        return app.mode, fps, fps / app.series_every, fps / app.heatmap_every
+
+    assert rates(DashboardOptions(color="color")) == ("color", 10, 5, 2)
+    assert rates(DashboardOptions(color="color", low_bandwidth=True)) == ("ascii", 2, 1, 1)
