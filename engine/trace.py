@@ -190,12 +190,12 @@ def _layer_names(n_layers: int) -> tuple[tuple[str, ...], ...]:
                  for l in range(1, n_layers + 1))
 
 
-def capture(net, X, Y, buf, loss, params: np.ndarray | None = None) -> Trace:
+def capture(net, X, Y, buf, loss, params: np.ndarray | None = None, grad: np.ndarray | None = None) -> Trace:
     """Copy what one forward/backward pass left in ``buf`` and ``net.grad`` into a Trace.
 
-    ``params``: a copy of ``net.params`` the caller already made (the trainer keeps one as the
-    parameters before the update). Only flat copies are taken here; they are cut into named
-    per-layer arrays on first use.
+    ``params``, ``grad``: copies of ``net.params`` and ``net.grad`` the caller already made (the
+    trainer keeps them for the update stage). Only flat copies are taken here; they are cut into
+    named per-layer arrays on first use.
     """
     from .network import Buffers
 
@@ -206,7 +206,7 @@ def capture(net, X, Y, buf, loss, params: np.ndarray | None = None) -> Trace:
     v["loss"] = np.array(loss)
     block = buf.recorded.copy()
     weights = net.params.copy() if params is None else params
-    grads = net.grad.copy()
+    grads = net.grad.copy() if grad is None else grad
     spec = NetSpec(net.n_layers, net.activation, net.output, net.loss, net.leak, net.l1, net.l2)
 
     def name_the_arrays(t: Trace) -> None:

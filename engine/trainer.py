@@ -364,14 +364,16 @@ class Trainer:
         net.forward_into(xb, buf)
         loss = float(net.loss_from_buffers(Yb, buf))
         net.backward_into(Yb, buf)
-        before = net.params.copy()
-        trace = capture(net, xb, Yb, buf, loss, params=before)
+        before, grad = net.params.copy(), net.grad.copy()
+        trace = capture(net, xb, Yb, buf, loss, params=before, grad=grad)
         state_before = self.optimizer.snapshot_state()
         lr = self.current_lr
         metrics = self._apply(loss, xb.shape[0], buf, advance=sample is None)
         if metrics.get("diverged"):
             return trace
-        after, g = net.params.copy(), net.grad.copy()
+        # The optimizer used net.grad as clipping left it; without clipping that is dW itself.
+        after = net.params.copy()
+        g = net.grad.copy() if (self.clip_norm or self.clip_value) else grad
         frozen = copy.copy(self.optimizer)  # keeps t and the hyperparameters of this very step
         state_after = frozen.snapshot_state()
         trace._values["lr"] = np.array(lr)

@@ -390,6 +390,20 @@ def test_a_trace_read_later_still_holds_its_own_step():
     assert float(trace.explain("z1", (0, 0)).rsplit("= ", 1)[1]) == pytest.approx(trace["z1"][0, 0], rel=1e-5)
 
 
+def test_step_traced_with_clipping_explains_the_clipped_gradient():
+    data = moons()
+    net = moons_net()
+    t = Trainer(net, data, optimizer="sgd", lr=0.5, batch_size=16, clip_value=1e-3)
+    trace = t.step_traced()
+    dW1 = trace["dW1"]
+    assert np.abs(dW1).max() > 1e-3  # the raw gradient is bigger than the clip
+    clipped = np.clip(dW1, -1e-3, 1e-3)
+    np.testing.assert_allclose(trace["W1_new"], trace["W1"] - 0.5 * clipped, rtol=1e-12)
+    i, j = np.unravel_index(np.argmax(np.abs(dW1)), dW1.shape)
+    text = trace.explain("W1_new", (i, j))
+    assert f"{float(np.sign(dW1[i, j]) * 1e-3):.4g}" in text and f"{dW1[i, j]:.4g}" not in text
+
+
 def test_step_traced_on_one_sample_keeps_the_epoch_position():
     data = moons()
     net = moons_net()
