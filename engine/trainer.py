@@ -210,12 +210,17 @@ class Trainer:
         """One mini-batch update. Returns the step's metrics."""
         self._resume()
         xb, Yb = self._next_batch()
+        buf, loss = self._forward_backward(xb, Yb)
+        return self._apply(loss, xb.shape[0], buf)
+
+    def _forward_backward(self, xb, Yb):
+        """The pass every step runs: buffers filled, gradient in net.grad; returns (buf, loss)."""
         net = self.net
         buf = net.buffers(xb.shape[0])
         net.forward_into(xb, buf)
         loss = float(net.loss_from_buffers(Yb, buf))
         net.backward_into(Yb, buf)
-        return self._apply(loss, xb.shape[0], buf)
+        return buf, loss
 
     def _resume(self) -> None:
         """The first step after a divergence: the learner changed something and resumes."""
@@ -360,10 +365,7 @@ class Trainer:
             xb, Yb = self._next_batch()
         else:
             xb, Yb = self.X_train[sample:sample + 1], self._Y_train[sample:sample + 1]
-        buf = net.buffers(xb.shape[0])  # the very pass step() runs, then a copy of every value
-        net.forward_into(xb, buf)
-        loss = float(net.loss_from_buffers(Yb, buf))
-        net.backward_into(Yb, buf)
+        buf, loss = self._forward_backward(xb, Yb)  # the very pass step() runs, then copies
         before, grad = net.params.copy(), net.grad.copy()
         trace = capture(net, xb, Yb, buf, loss, params=before, grad=grad)
         state_before = self.optimizer.snapshot_state()

@@ -8,18 +8,10 @@ import pytest
 from textual.widgets import Button, Input
 
 from engine import config as cfg
+from helpers import screen_text
 from mlp_tui.widgets.heatmap import DecisionHeatmap
 from mlp_tui.widgets.inspector import InspectorPanel
 from mlp_tui.widgets.matrix_view import MatrixView
-
-
-def screen_text(app) -> str:
-    """Everything on screen as plain text (the SVG export keeps the characters)."""
-    import re
-    from html import unescape
-
-    svg = app.export_screenshot()
-    return unescape(re.sub(r"<[^>]+>", "", svg)).replace("\xa0", " ")
 
 
 @pytest.mark.parametrize("size", [(120, 40), (80, 24)])

@@ -43,6 +43,7 @@ from engine import checkpoint, config as cfg, datasets
 from engine.errors import CheckpointError, DatasetError, EngineError
 from engine.network import MAX_HIDDEN_WIDTH, Network
 from engine.trainer import Trainer
+from helpers import screen_text
 from mlp_tui.cli import FLAG_NAMES, main
 from mlp_tui.settings_file import ConfigFileError, load_config, write_config
 from mlp_tui.widgets.hyperparams import ORDER
@@ -134,13 +135,6 @@ def trainer_state(session) -> tuple:
 
 def widget_text(app, selector: str) -> str:
     return str(app.query_one(selector).render())
-
-
-def screen_text(app) -> str:
-    import re
-    from html import unescape
-
-    return unescape(re.sub(r"<[^>]+>", "", app.export_screenshot())).replace("\xa0", " ")
 
 
 def check_form_after(app, name: str, text: str, before: tuple | None) -> None:

@@ -7,7 +7,6 @@ import fcntl
 import json
 import os
 import pty
-import re
 import select
 import signal
 import struct
@@ -16,21 +15,16 @@ import sys
 import termios
 import threading
 import time
-from html import unescape
 
 import numpy as np
 import pytest
 
+from helpers import screen_text
 from mlp_tui.widgets.boundary import BoundaryPanel
 from mlp_tui.widgets.metrics import MetricsPanel
 
 TRAINER_THREAD = "mlp-tui-trainer"
 LEAVE_ALT_SCREEN = b"\x1b[?1049l"  # Textual's last word to the terminal: the shell's screen is back
-
-
-def screen_text(app) -> str:
-    """Everything on screen as plain text (the SVG export keeps the characters)."""
-    return unescape(re.sub(r"<[^>]+>", "", app.export_screenshot())).replace("\xa0", " ")
 
 
 def trainer_threads() -> list[threading.Thread]:
