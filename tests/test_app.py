@@ -293,7 +293,7 @@ async def test_inspector_sample_choice_is_used_by_the_traced_step(app_factory):
     app = app_factory(preset="moons")
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("4")  # focus the inspector's matrix
-        await pilot.press("plus", "plus", "plus")
+        await pilot.press("greater_than_sign", "greater_than_sign", "greater_than_sign")
         inspector = app.query_one(InspectorPanel)
         assert inspector.sample == 3 and "sample 3" in screen_text(app)
         await pilot.press("n")
