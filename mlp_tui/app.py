@@ -32,7 +32,9 @@ from mlp_tui.widgets.metrics import MetricsPanel
 PANELS = (("form-panel", "1 Hyperparameters"), ("metrics-panel", "2 Metrics"),
           ("boundary-panel", "3 Decision boundary"), ("inspector-panel", "4 Inspector"))
 MIN_SIZE = (80, 24)  # below this: a "terminal too small" message
-WIDE_SIZE = (110, 34)  # from this size all four panels show at once
+WIDE_SIZE = (110, 34)  # from this size the boundary, the metrics and a side panel show at once
+LESSON_PANEL = 2  # the opening view: the decision boundary (with the metrics beside it)
+SIDE_PANELS = (0, 3)  # the form and the inspector share the side of the wide layout
 
 
 class MlpApp(App):
@@ -53,6 +55,7 @@ class MlpApp(App):
         Binding("2", "panel(1)", "Metrics", show=False),
         Binding("3", "panel(2)", "Boundary", show=False),
         Binding("4", "panel(3)", "Inspector", show=False),
+        Binding("escape", f"panel({LESSON_PANEL})", "Boundary", show=False),  # out of a form field, too
         Binding("c", "chart", "Chart", show=False),
         Binding("l", "log_scale", "Log scale", show=False),
         Binding("ctrl+s", "save", "Save"),
@@ -76,17 +79,18 @@ class MlpApp(App):
         self.heatmap_every = max(1, round(fps / heatmap_hz))
         self._tick = 0
         self._shown = {"numbers": None, "series": None, "heatmap": None, "divergence": None, "finished": None}
-        self.active_panel = 0
+        self.active_panel = LESSON_PANEL
         self._blas = None
 
     # ----- layout -------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield Tabs(*[Tab(title, id=f"tab-{i}") for i, (_, title) in enumerate(PANELS)], id="tabs")
-        with Container(id="panels"):
-            yield HyperparamForm(self.session.config, id="form-panel", classes="panel -active")
+        yield Tabs(*[Tab(title, id=f"tab-{i}") for i, (_, title) in enumerate(PANELS)],
+                   active=f"tab-{LESSON_PANEL}", id="tabs")
+        with Container(id="panels"):  # grid order: the boundary first, it spans the left column
+            yield BoundaryPanel(self.mode, id="boundary-panel", classes="panel -active")
             yield MetricsPanel(self.options.show_rate, id="metrics-panel", classes="panel")
-            yield BoundaryPanel(self.mode, id="boundary-panel", classes="panel")
-            yield InspectorPanel(self.mode, id="inspector-panel", classes="panel")
+            yield HyperparamForm(self.session.config, id="form-panel", classes="panel side-panel -side-shown")
+            yield InspectorPanel(self.mode, id="inspector-panel", classes="panel side-panel")
         yield Static(f"terminal too small: need at least {MIN_SIZE[0]}x{MIN_SIZE[1]}", id="too-small")
         with Horizontal(id="status-bar"):
             yield Static("", id="status")
@@ -112,6 +116,7 @@ class MlpApp(App):
         self.speed = self.options.speed
         self._attach()
         self._layout_for(self.size.width, self.size.height)
+        self.action_panel(LESSON_PANEL)
         self.set_interval(self.interval, self.poll)
         self.set_status(f"{self.session.data!r}. Press space to train, n to walk one step, ? for help.")
         self.call_after_refresh(self._freeze_startup_objects)
@@ -189,8 +194,8 @@ class MlpApp(App):
         running = self.session.toggle()
         if running:
             self.inspector.action_leave_step()
-        self.set_status(f"training to epoch {self.session.budget_end} at {format_speed(self.speed)}... "
-                        f"(space pauses, + and - change the speed)" if running else "paused")
+        self.set_status(f"training to epoch {self.session.budget_end} at {format_speed(self.speed)} "
+                        f"(space pauses, +/- speed)" if running else "paused")
 
     def action_faster(self) -> None:
         self.speed = faster(self.speed)
@@ -219,7 +224,8 @@ class MlpApp(App):
                 return
             inspector.set_trace(trace)
             self.set_status(f"took one real step on {trace.n} sample(s); n/p walk it, arrows pick a cell")
-            if self.active_panel != 3 and self.screen.has_class("-compact"):
+            if not self.panels[3].has_class("-side-shown") or (
+                    self.active_panel != 3 and self.screen.has_class("-compact")):
                 self.action_panel(3)
         else:
             inspector.move(1)
@@ -254,6 +260,9 @@ class MlpApp(App):
         self.active_panel = index
         for i, panel in enumerate(self.panels):
             panel.set_class(i == index, "-active")
+            if index in SIDE_PANELS and i in SIDE_PANELS:
+                panel.set_class(i == index, "-side-shown")
+        self.screen.set_class(index not in SIDE_PANELS, "-lesson")
         tabs = self.query_one(Tabs)
         if tabs.active != f"tab-{index}":
             tabs.active = f"tab-{index}"
@@ -261,7 +270,7 @@ class MlpApp(App):
         widget = self.screen.query(target).first()
         if widget.focusable:
             widget.focus()
-        if self.screen.has_class("-compact"):
+        if self.screen.has_class("-compact") or index in SIDE_PANELS:
             self.poll(force=True)  # the panel coming into view may hold a stale picture
 
     @on(Tabs.TabActivated)
