@@ -96,7 +96,7 @@ FIELDS: dict[str, Field] = {f.name: f for f in [
     Field("decay", "Decay", "float", 1e-6, 1.0, live=True, help="step factor, exponential rate or inverse-time decay"),
     Field("decay_every", "Decay every", "int", 1, 100_000, live=True, help="epochs between step decays"),
     Field("seed", "Seed", "int", 0, 2**32 - 1),
-    Field("epochs", "Epochs", "int", 1, 1_000_000, help="length of a headless run; the cosine period"),
+    Field("epochs", "Epochs", "int", 1, 1_000_000, help="how long a run trains (the dashboard pauses there); the cosine period"),
 ]}
 
 LIVE_FIELDS = tuple(name for name, f in FIELDS.items() if f.live)

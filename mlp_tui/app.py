@@ -10,13 +10,15 @@ from rich.text import Text
 from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.containers import Container
+from textual.containers import Container, Horizontal
+from textual.reactive import reactive
 from textual.widgets import Static, Tab, Tabs
 
 from engine import config as cfg
 from engine.checkpoint import restore_trainer
 from engine.errors import EngineError
 from mlp_tui.options import DashboardOptions
+from mlp_tui.pace import faster, format_speed, slower
 from mlp_tui.screens.file_prompt import FilePrompt
 from mlp_tui.screens.help import HelpScreen
 from mlp_tui.session import Session
@@ -30,22 +32,30 @@ from mlp_tui.widgets.metrics import MetricsPanel
 PANELS = (("form-panel", "1 Hyperparameters"), ("metrics-panel", "2 Metrics"),
           ("boundary-panel", "3 Decision boundary"), ("inspector-panel", "4 Inspector"))
 MIN_SIZE = (80, 24)  # below this: a "terminal too small" message
-WIDE_SIZE = (110, 34)  # from this size all four panels show at once
+WIDE_SIZE = (110, 34)  # from this size the boundary, the metrics and a side panel show at once
+LESSON_PANEL = 2  # the opening view: the decision boundary (with the metrics beside it)
+SIDE_PANELS = (0, 3)  # the form and the inspector share the side of the wide layout
 
 
 class MlpApp(App):
+    # Steps per second while training (None: max); watched to pace the worker and the status bar.
+    speed: reactive[float | None] = reactive(None, init=False, always_update=True)
+
     CSS_PATH = "app.tcss"
     TITLE = "mlp-tui"
     BINDINGS = [
         Binding("space", "toggle", "Start/Pause"),
         Binding("s", "step", "Step"),
         Binding("n,full_stop", "next_stage", "Next stage"),
-        Binding("p,comma", "prev_stage", "Prev stage"),
+        Binding("p,comma", "prev_stage", "Prev stage", show=False),
         Binding("r", "reset", "Reset"),
+        Binding("plus,equals_sign", "faster", "Faster"),
+        Binding("minus", "slower", "Slower"),
         Binding("1", "panel(0)", "Form", show=False),
         Binding("2", "panel(1)", "Metrics", show=False),
         Binding("3", "panel(2)", "Boundary", show=False),
         Binding("4", "panel(3)", "Inspector", show=False),
+        Binding("escape", f"panel({LESSON_PANEL})", "Boundary", show=False),  # out of a form field, too
         Binding("c", "chart", "Chart", show=False),
         Binding("l", "log_scale", "Log scale", show=False),
         Binding("ctrl+s", "save", "Save"),
@@ -68,20 +78,23 @@ class MlpApp(App):
         self.series_every = max(1, round(fps / series_hz))
         self.heatmap_every = max(1, round(fps / heatmap_hz))
         self._tick = 0
-        self._shown = {"numbers": None, "series": None, "heatmap": None, "divergence": None}
-        self.active_panel = 0
+        self._shown = {"numbers": None, "series": None, "heatmap": None, "divergence": None, "finished": None}
+        self.active_panel = LESSON_PANEL
         self._blas = None
 
     # ----- layout -------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield Tabs(*[Tab(title, id=f"tab-{i}") for i, (_, title) in enumerate(PANELS)], id="tabs")
-        with Container(id="panels"):
-            yield HyperparamForm(self.session.config, id="form-panel", classes="panel -active")
+        yield Tabs(*[Tab(title, id=f"tab-{i}") for i, (_, title) in enumerate(PANELS)],
+                   active=f"tab-{LESSON_PANEL}", id="tabs")
+        with Container(id="panels"):  # grid order: the boundary first, it spans the left column
+            yield BoundaryPanel(self.mode, id="boundary-panel", classes="panel -active")
             yield MetricsPanel(self.options.show_rate, id="metrics-panel", classes="panel")
-            yield BoundaryPanel(self.mode, id="boundary-panel", classes="panel")
-            yield InspectorPanel(self.mode, id="inspector-panel", classes="panel")
+            yield HyperparamForm(self.session.config, id="form-panel", classes="panel side-panel -side-shown")
+            yield InspectorPanel(self.mode, id="inspector-panel", classes="panel side-panel")
         yield Static(f"terminal too small: need at least {MIN_SIZE[0]}x{MIN_SIZE[1]}", id="too-small")
-        yield Static("", id="status")
+        with Horizontal(id="status-bar"):
+            yield Static("", id="status")
+            yield Static("", id="pace")
         yield StableFooter()
 
     def on_mount(self) -> None:
@@ -96,11 +109,14 @@ class MlpApp(App):
         self.boundary = self.query_one(BoundaryPanel)
         self.inspector = self.query_one(InspectorPanel)
         self.status = self.query_one("#status", Static)
+        self.pace = self.query_one("#pace", Static)
         self.panels = [self.query_one(f"#{panel_id}") for panel_id, _ in PANELS]
         for panel, (_, title) in zip(self.panels, PANELS):
             panel.border_title = title
+        self.speed = self.options.speed
         self._attach()
         self._layout_for(self.size.width, self.size.height)
+        self.action_panel(LESSON_PANEL)
         self.set_interval(self.interval, self.poll)
         self.set_status(f"{self.session.data!r}. Press space to train, n to walk one step, ? for help.")
         self.call_after_refresh(self._freeze_startup_objects)
@@ -140,6 +156,7 @@ class MlpApp(App):
             self._shown["numbers"] = key
             metrics.show_numbers(snap)
             self._show_divergence(snap)
+            self._show_finished(snap)
         if (force or self._tick % self.series_every == 0) and self._shown["series"] != key:
             self._shown["series"] = key
             metrics.show_series(snap)
@@ -147,6 +164,17 @@ class MlpApp(App):
             self._shown["heatmap"] = key
             self.boundary.show(snap)
             self.inspector.show_weights(self.session.net, snap.params)
+
+    def _show_finished(self, snap) -> None:
+        """Say so once when training pauses at the end of the epoch budget."""
+        if snap.state == "finished" and self._shown["finished"] != snap.step:
+            last = snap.last or {}
+            scores = ", ".join(f"{label} {last[key]:{spec}}" for key, label, spec in
+                               (("test_acc", "test acc", ".1%"), ("test_loss", "test loss", ".4g"),
+                                ("train_acc", "train acc", ".1%")) if last.get(key) is not None)
+            self.set_status(f"finished epoch {snap.epoch} of {self.session.budget_end}: {scores}; "
+                            f"space: {self.session.config.epochs} more epochs")
+        self._shown["finished"] = snap.step if snap.state == "finished" else None
 
     def _show_divergence(self, snap) -> None:
         report = snap.divergence
@@ -166,7 +194,18 @@ class MlpApp(App):
         running = self.session.toggle()
         if running:
             self.inspector.action_leave_step()
-        self.set_status("training... (space pauses)" if running else "paused")
+        self.set_status(f"training to epoch {self.session.budget_end} at {format_speed(self.speed)} "
+                        f"(space pauses, +/- speed)" if running else "paused")
+
+    def action_faster(self) -> None:
+        self.speed = faster(self.speed)
+
+    def action_slower(self) -> None:
+        self.speed = slower(self.speed)
+
+    def watch_speed(self, speed: float | None) -> None:
+        self.session.speed = speed
+        self.pace.update(format_speed(speed))
 
     def action_step(self) -> None:
         self.session.step()
@@ -185,7 +224,8 @@ class MlpApp(App):
                 return
             inspector.set_trace(trace)
             self.set_status(f"took one real step on {trace.n} sample(s); n/p walk it, arrows pick a cell")
-            if self.active_panel != 3 and self.screen.has_class("-compact"):
+            if not self.panels[3].has_class("-side-shown") or (
+                    self.active_panel != 3 and self.screen.has_class("-compact")):
                 self.action_panel(3)
         else:
             inspector.move(1)
@@ -220,6 +260,9 @@ class MlpApp(App):
         self.active_panel = index
         for i, panel in enumerate(self.panels):
             panel.set_class(i == index, "-active")
+            if index in SIDE_PANELS and i in SIDE_PANELS:
+                panel.set_class(i == index, "-side-shown")
+        self.screen.set_class(index not in SIDE_PANELS, "-lesson")
         tabs = self.query_one(Tabs)
         if tabs.active != f"tab-{index}":
             tabs.active = f"tab-{index}"
@@ -227,7 +270,7 @@ class MlpApp(App):
         widget = self.screen.query(target).first()
         if widget.focusable:
             widget.focus()
-        if self.screen.has_class("-compact"):
+        if self.screen.has_class("-compact") or index in SIDE_PANELS:
             self.poll(force=True)  # the panel coming into view may hold a stale picture
 
     @on(Tabs.TabActivated)
@@ -322,7 +365,7 @@ def run_dashboard(config: cfg.RunConfig, options: DashboardOptions, run: cfg.Run
         if checkpoint is not None:
             run.net.params[...] = checkpoint.network.params
             restore_trainer(checkpoint, run.trainer)
-    session = Session(run)
+    session = Session(run, speed=options.speed)
     app = MlpApp(session, options)
 
     def hang_up(signum, frame):  # the SSH connection dropped: stop training, leave cleanly

@@ -19,6 +19,7 @@ from engine.config import FIELDS, RunConfig, check, parse_field, validate
 from engine.errors import EngineError
 
 from . import __version__
+from .pace import DEFAULT_SPEED, format_speed, parse_speed
 
 PROG = "mlp-tui"
 COLOR_CHOICES = ("auto", "color", "ascii")
@@ -124,6 +125,13 @@ def _fps_type(text: str) -> float:
     return value
 
 
+def _speed_type(text: str) -> float | None:
+    try:
+        return parse_speed(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
 def _field_help(name: str) -> str:
     f = FIELDS[name]
     text = f.label
@@ -188,6 +196,9 @@ def build_parser() -> ArgumentParser:
     d.add_argument("--no-color", action="store_true", help="same as --color ascii")
     d.add_argument("--no-mouse", action="store_true", help="do not capture the mouse")
     d.add_argument("--low-bandwidth", action="store_true", help="fewer, smaller redraws (slow SSH links)")
+    d.add_argument("--speed", type=_speed_type, default=argparse.SUPPRESS, metavar="N|max",
+                   help=f"training steps per second, 0.1 to 100000, or max; + and - change it while "
+                        f"training (default {format_speed(DEFAULT_SPEED)}; TOML key speed)")
     d.add_argument("--fps", type=_fps_type, default=DEFAULT_FPS, metavar="N",
                    help=f"how often the numbers refresh per second, 1 to 30 (default {DEFAULT_FPS:g})")
 
@@ -311,13 +322,25 @@ def build_run(config: RunConfig, checkpoint=None):
 # ----------------------------------------------------------------------------------- commands
 
 
+def _speed(args) -> float | None:
+    """--speed, else the settings file's ``speed`` key, else the default pace."""
+    if hasattr(args, "speed"):
+        return args.speed
+    config_path = getattr(args, "config", None)
+    if config_path is not None:
+        from .settings_file import load_dashboard_settings
+
+        return load_dashboard_settings(config_path).get("speed", DEFAULT_SPEED)
+    return DEFAULT_SPEED
+
+
 def _dashboard(args, config: RunConfig, run, checkpoint) -> int:
     from .options import DashboardOptions
 
     color = "ascii" if args.no_color else resolve_color(args.color, os.environ)
     options = DashboardOptions(color=color, mouse=not args.no_mouse, low_bandwidth=args.low_bandwidth,
                                fps=float(args.fps), preset=getattr(args, "preset", None),
-                               config_path=getattr(args, "config", None))
+                               config_path=getattr(args, "config", None), speed=_speed(args))
     try:
         from mlp_tui.app import run_dashboard
     except ImportError as e:

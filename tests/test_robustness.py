@@ -867,12 +867,16 @@ def test_sigkill_during_history_writes_never_leaves_a_torn_file(tmp_path, kind):
     markers = []
     env = dict(os.environ, PYTHONPATH=str(REPO))
     for _ in range(KILL_TRIALS):
+        path.unlink(missing_ok=True)
         proc = subprocess.Popen([sys.executable, "-c", WRITER, str(path), kind], cwd=REPO, env=env)
         try:
+            # Kill after a random number of completed writes (not a random time: on a loaded
+            # machine the writer may not have started yet), at a random moment of the next one.
+            writes = rng.randrange(6)
             deadline = time.monotonic() + 30
-            while not path.exists() and time.monotonic() < deadline:
+            while time.monotonic() < deadline and not (path.exists() and _check_history_file(path, kind) >= writes):
                 time.sleep(0.005)
-            time.sleep(rng.uniform(0.0, 0.3))
+            time.sleep(rng.uniform(0.0, 0.05))
             proc.send_signal(signal.SIGKILL)
         finally:
             proc.wait(30)

@@ -36,8 +36,8 @@ class InspectorPanel(Vertical):
     BINDINGS = [Binding("w", "next_matrix", "Next matrix", show=False),
                 Binding("b", "toggle_batch", "Sample/batch", show=False),
                 Binding("x", "leave_step", "Weights view", show=False),
-                Binding("plus,equals_sign", "sample(1)", "Next sample", show=False),
-                Binding("minus", "sample(-1)", "Prev sample", show=False)]
+                Binding("greater_than_sign", "sample(1)", "Next sample", show=False),
+                Binding("less_than_sign", "sample(-1)", "Prev sample", show=False)]
     DEFAULT_CSS = """
     InspectorPanel #pipeline { height: auto; max-height: 3; }
     InspectorPanel #stage { height: auto; max-height: 4; color: $text; }
@@ -87,7 +87,7 @@ class InspectorPanel(Vertical):
         self._set("#pipeline", f"weights: {names}   (w: next matrix)")
         self._set("#stage", f"{name}: {shape_text(values)}  min {values.min():.4g}  max {values.max():.4g}  "
                             f"mean {values.mean():.4g}\nn: take one real step and walk it stage by stage "
-                            f"({'mini-batch' if self.use_batch else f'sample {self.sample}, +/- to choose'}; b: batch)")
+                            f"({'mini-batch' if self.use_batch else f'sample {self.sample}, < > to choose'}; b: batch)")
         self._explain_cursor()
 
     def _rerender(self) -> None:
