@@ -215,6 +215,10 @@ class MlpApp(App):
         self.set_status(f"d derives the output layer's delta by the chain rule (dL/da times the output's "
                         f"Jacobian): {where}")
 
+    @on(InspectorPanel.DerivationShown)
+    def _derivation_shown(self, event: InspectorPanel.DerivationShown) -> None:
+        self.boundary.set_class(event.shown, "-yield")  # app.tcss: the inspector spans its place
+
     @on(InspectorPanel.StageChanged)
     def _stage_changed(self, event: InspectorPanel.StageChanged) -> None:
         if event.update:  # the walk reached the update: now show the new weights, loss and boundary

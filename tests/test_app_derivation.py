@@ -62,3 +62,17 @@ async def test_squared_error_derivation_says_there_is_no_shortcut(app_factory):
         product = derive_output_delta(inspector.trace, (0, 0))[-1]
         assert product.startswith("dz2[0,0] = dL/da2[0,0] * da2[0,0]/dz2[0,0] = ") and product in text
         assert "it does not reduce to (a2 - Y)/n" in text
+
+
+async def test_compact_layout_keeps_every_panel_reachable_while_deriving(app_factory):
+    app = app_factory(preset="moons-2-5-2")
+    async with app.run_test(size=(80, 24)) as pilot:
+        inspector = app.query_one(InspectorPanel)
+        await walk_to(pilot, inspector, "dz2")  # the first n brings the inspector into view
+        await pilot.press("d")
+        product = derive_output_delta(inspector.trace, (0, 0))[-1]
+        assert "dz2[0,0] by the chain rule" in screen_text(app) and product in screen_text(app)
+        await pilot.press("3")  # the boundary panel yields its place only in the wide layout
+        assert "moons: predicted class" in screen_text(app)
+        await pilot.press("4")
+        assert "dz2[0,0] by the chain rule" in screen_text(app)

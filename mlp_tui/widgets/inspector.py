@@ -41,8 +41,7 @@ def derivation_text(trace: Trace, index: tuple[int, int]) -> str:
     output, loss = trace.config["output"], trace.config["loss"]
     lines = derive_output_delta(trace, index)
     if delta_is_residual(output, loss):
-        note = (f"The product is the recorded {name}[{i},{j}] and equals the tutorials' shortcut "
-                f"(a{L} - Y)/n, which holds for {output} + {loss}.")
+        note = f"The product is the recorded {name}[{i},{j}]; for {output} + {loss} it is the tutorials' (a{L} - Y)/n."
     else:
         note = (f"Squared error through {output}: the product itself is {name}[{i},{j}]; "
                 f"it does not reduce to (a{L} - Y)/n.")
@@ -62,6 +61,7 @@ class InspectorPanel(Vertical):
     InspectorPanel MatrixView { height: 1fr; min-height: 3; }
     InspectorPanel #explain { height: auto; max-height: 7; color: $text; background: $boost; }
     InspectorPanel.-derivation #explain { max-height: 80%; }
+    InspectorPanel.-derivation #stage { display: none; }
     """
 
     class StageChanged(Message):
@@ -71,6 +71,13 @@ class InspectorPanel(Vertical):
             super().__init__()
             self.index = index
             self.update = update
+
+    class DerivationShown(Message):
+        """The chain-rule derivation appeared (``shown``) or gave way to the one-line explanation."""
+
+        def __init__(self, shown: bool) -> None:
+            super().__init__()
+            self.shown = shown
 
     def __init__(self, mode: str = "color", **kw) -> None:
         super().__init__(**kw)
@@ -197,8 +204,9 @@ class InspectorPanel(Vertical):
             self._offers_derive = offers
             self.refresh_bindings()
         deriving = self.derive and offers
-        self.set_class(deriving, "-derivation")
-        self.screen.set_class(deriving, "-deriving")  # app.tcss: the panel takes more room
+        if deriving != self.has_class("-derivation"):
+            self.set_class(deriving, "-derivation")
+            self.post_message(self.DerivationShown(deriving))
         if step is None:
             name = matrix.matrix_name
             r, c = matrix.cursor
