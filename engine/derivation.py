@@ -70,11 +70,12 @@ def derive_output_delta(trace: Trace, index) -> list[str]:
 
     grads = [_loss_gradient(loss, output, a[k], Y[k], n, a_(k), y_(k)) for k in ks]
     jacobian = [_jacobian(output, a[k], a[j], k, j, a_(k), a_(j), f"z{L}[{i},{j}]") for k in ks]
+    pairs = [(grad[2], jac[2]) for grad, jac in zip(grads, jacobian)]  # the values
     total = 0.0
-    for (*_, g), (*_, d) in zip(grads, jacobian):  # left to right, as Python sums the printed terms
+    for g, d in pairs:  # left to right, as Python sums the printed terms
         total = total + g * d
     symbolic = f"{dL(j)} * {da(j)}" if len(ks) == 1 else f"sum_k {dL('k')} * {da('k')}"
-    numeric = " + ".join(f"{factor(g)}*{factor(d)}" for (*_, g), (*_, d) in zip(grads, jacobian))
+    numeric = " + ".join(f"{factor(g)}*{factor(d)}" for g, d in pairs)
     lines = [line(dL(k), *grad) for k, grad in zip(ks, grads)]
     lines += [line(da(k), *jac) for k, jac in zip(ks, jacobian)]
     lines.append(line(f"{name}[{i},{j}]", symbolic, numeric, total))

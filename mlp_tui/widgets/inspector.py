@@ -13,7 +13,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Static
 
-from engine.derivation import delta_is_residual, derive_output_delta, output_delta_name
+from engine.derivation import delta_is_residual, derive_output_delta, output_delta_name, output_layer
 from engine.trace import Trace
 from mlp_tui.widgets.matrix_view import MatrixView
 
@@ -36,12 +36,12 @@ def shape_text(a: np.ndarray) -> str:
 
 def derivation_text(trace: Trace, index: tuple[int, int]) -> str:
     """The chain rule for one cell of the output delta, with a heading and what it shows."""
-    name, (i, j) = output_delta_name(trace), index
-    L = name.removeprefix("dz")
+    name, L, (i, j) = output_delta_name(trace), output_layer(trace), index
     output, loss = trace.config["output"], trace.config["loss"]
     lines = derive_output_delta(trace, index)
     if delta_is_residual(output, loss):
-        note = f"The product is the recorded {name}[{i},{j}]; for {output} + {loss} it is the tutorials' (a{L} - Y)/n."
+        note = (f"The product is the recorded {name}[{i},{j}]; for {output} + {loss} it is the "
+                f"tutorials' (a{L} - Y)/n.")
     else:
         note = (f"Squared error through {output}: the product itself is {name}[{i},{j}]; "
                 f"it does not reduce to (a{L} - Y)/n.")
@@ -196,17 +196,23 @@ class InspectorPanel(Vertical):
         self.query_one(MatrixView).set_matrix(step.value, step.name)
         self._explain_cursor()
 
-    def _explain_cursor(self) -> None:
-        matrix = self.query_one(MatrixView)
-        step = self.current
+    def _derivation_shown(self) -> bool:
+        """Whether the derivation replaces the one-line explanation; tells the footer (d is
+        offered on the output delta only) and the app (the layout) when that changes."""
         offers = self.on_output_delta
-        if offers != self._offers_derive:  # the footer shows d on the output delta only
+        if offers != self._offers_derive:
             self._offers_derive = offers
             self.refresh_bindings()
         deriving = self.derive and offers
         if deriving != self.has_class("-derivation"):
             self.set_class(deriving, "-derivation")
             self.post_message(self.DerivationShown(deriving))
+        return deriving
+
+    def _explain_cursor(self) -> None:
+        matrix = self.query_one(MatrixView)
+        step = self.current
+        deriving = self._derivation_shown()
         if step is None:
             name = matrix.matrix_name
             r, c = matrix.cursor
