@@ -16,8 +16,8 @@ X = np.random.default_rng(0).normal(size=(5, 2))
 LABELS = np.array([0, 1, 2, 1, 0])
 
 
-def traced(output, loss, seed=1):
-    net = engine.Network([2, 4, 3], activation="tanh", output=output, loss=loss, seed=seed)
+def traced(output, loss, dtype="float64"):
+    net = engine.Network([2, 4, 3], activation="tanh", output=output, loss=loss, seed=1, dtype=dtype)
     return net.trace(X, LABELS)
 
 
@@ -29,6 +29,14 @@ def parts(line):
 
 def evaluate(numeric):
     return eval(numeric, {"__builtins__": {}})  # numbers and operators only
+
+
+def assert_evaluates(text):
+    """The numeric expression, evaluated as printed, is the stated result within half a unit
+    in its last printed digit."""
+    _, _, numeric, stated = parts(text)
+    half_unit = 0.5 * 10.0 ** Decimal(stated).as_tuple().exponent
+    assert abs(evaluate(numeric) - float(stated)) <= half_unit, text
 
 
 def by_name(lines, prefix):
@@ -56,9 +64,19 @@ def activation(output, z):
 @pytest.mark.parametrize("cell", CELLS)
 def test_every_line_evaluates_to_its_stated_result(output, loss, cell):
     for text in derive_output_delta(traced(output, loss), cell):
-        name, _, numeric, stated = parts(text)
-        half_unit = 0.5 * 10.0 ** Decimal(stated).as_tuple().exponent
-        assert abs(evaluate(numeric) - float(stated)) <= half_unit, text
+        assert_evaluates(text)
+
+
+@pytest.mark.parametrize("output,loss", PAIRS)
+def test_float32_values_are_printed_exactly_too(output, loss):
+    """float32 operands widen to float64 exactly: the lines still evaluate to their results,
+    and the product agrees with the float32 dz to float32 precision."""
+    trace = traced(output, loss, "float32")
+    lines = derive_output_delta(trace, (1, 2))
+    for text in lines:
+        assert_evaluates(text)
+    product = evaluate(by_name(lines, "dz2[1,2]")[0][2])
+    assert product == pytest.approx(float(trace["dz2"][1, 2]), rel=1e-5, abs=1e-7)
 
 
 @pytest.mark.parametrize("output,loss", PAIRS)
