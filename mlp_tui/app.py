@@ -16,6 +16,7 @@ from textual.widgets import Static, Tab, Tabs
 
 from engine import config as cfg
 from engine.checkpoint import restore_trainer
+from engine.derivation import output_delta_name
 from engine.errors import EngineError
 from mlp_tui.options import DashboardOptions
 from mlp_tui.pace import faster, format_speed, slower
@@ -48,6 +49,10 @@ class MlpApp(App):
         Binding("s", "step", "Step"),
         Binding("n,full_stop", "next_stage", "Next stage"),
         Binding("p,comma", "prev_stage", "Prev stage", show=False),
+        # One key, two bindings: the footer shows "Derive" only where it applies (check_action
+        # hides the first elsewhere), and the hidden second one says where it applies.
+        Binding("d", "derive", "Derive"),
+        Binding("d", "derive_elsewhere", "Derive", show=False),
         Binding("r", "reset", "Reset"),
         Binding("plus,equals_sign", "faster", "Faster"),
         Binding("minus", "slower", "Slower"),
@@ -232,6 +237,28 @@ class MlpApp(App):
 
     def action_prev_stage(self) -> None:
         self.inspector.move(-1)
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "derive":  # before mounting there is no inspector yet
+            return hasattr(self, "inspector") and self.inspector.on_output_delta
+        return True
+
+    def action_derive(self) -> None:
+        self.inspector.toggle_derivation()
+        name = self.inspector.current.name
+        self.set_status(f"{name} derived by the chain rule: arrows pick the cell, d folds it"
+                        if self.inspector.derive else f"{name}: one-line explanation")
+
+    def action_derive_elsewhere(self) -> None:
+        trace = self.inspector.trace
+        where = f"walk to {output_delta_name(trace)} with n/p" if trace is not None else "press n, then walk to it"
+        self.set_status(f"d derives the output layer's delta by the chain rule (dL/da times the output's "
+                        f"Jacobian): {where}")
+
+    @on(InspectorPanel.DerivationShown)
+    def _derivation_shown(self, event: InspectorPanel.DerivationShown) -> None:
+        for panel in (self.boundary, self.metrics):  # app.tcss: the inspector spans their place
+            panel.set_class(event.shown, "-yield")
 
     @on(InspectorPanel.StageChanged)
     def _stage_changed(self, event: InspectorPanel.StageChanged) -> None:
