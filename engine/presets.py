@@ -21,7 +21,7 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
                                   l2=1e-4, init="tutorial", optimizer="sgd", lr=5.0, batch_size="full",
                                   epochs=5000),
            "XOR is not linearly separable: three sigmoid units and plain full-batch gradient descent solve it."),
-    Preset("xor-50-exploding", RunConfig(dataset="xor", hidden=(50,), activation="sigmoid", output="linear",
+    Preset("lr-too-high", RunConfig(dataset="xor", hidden=(50,), activation="sigmoid", output="linear",
                                          loss="mse", l2=1e-5, init="tutorial", optimizer="sgd", lr=1.5,
                                          batch_size="full", epochs=2000),
            "A too-large learning rate on 50 units: each step overshoots further, the gradients explode "

@@ -302,7 +302,7 @@ def test_non_finite_input_is_caught_and_names_the_first_layer():
 
 
 def test_exploding_xor_preset_is_stopped_by_the_watchdog():
-    run = config.build(presets.get("xor-50-exploding").config)
+    run = config.build(presets.get("lr-too-high").config)
     run.trainer.train(epochs=run.config.epochs)
     report = run.trainer.divergence
     assert report is not None
