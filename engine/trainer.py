@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import perceptron
 from .clipping import clip_by_global_norm, clip_by_value
 from .history import History
 from .optimizers import make_optimizer
@@ -384,6 +385,10 @@ class Trainer:
             return trace
         # The optimizer used net.grad as clipping left it; without clipping that is dW itself.
         after = net.params.copy()
+        if net.loss == "perceptron":
+            layer = net.unflatten(after)[0]
+            trace.defer(lambda t: perceptron.add_update_stages(t, lr, layer.W, layer.b))
+            return trace
         g = net.grad.copy() if (self.clip_norm or self.clip_value) else grad
         frozen = copy.copy(self.optimizer)  # keeps t and the hyperparameters of this very step
         state_after = frozen.snapshot_state()

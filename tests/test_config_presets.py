@@ -239,10 +239,10 @@ def test_every_preset_builds(name):
     assert np.all(np.isfinite(net.params)) and not np.array_equal(net.params, before)
 
 
-def test_mnist_preset_without_files_says_where_to_put_them(tmp_path, monkeypatch):
+@pytest.mark.parametrize("mnist", [p for p in presets.PRESETS.values() if is_mnist(p)], ids=lambda p: p.name)
+def test_mnist_preset_without_files_says_where_to_put_them(tmp_path, monkeypatch, mnist):
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("MLP_TUI_MNIST", str(tmp_path / "mnist-files"))
-    (mnist,) = [p for p in presets.PRESETS.values() if is_mnist(p)]
     assert validate(mnist.config) == mnist.config
     with pytest.raises((engine.DatasetError, ValueError)) as info:
         config.build(mnist.config)
