@@ -236,3 +236,18 @@ async def test_new_presets_open_and_step_through_the_inspector(app_factory, name
         assert "Traceback" not in text
         if name == "perceptron":
             assert "y_hat" in app.inspector.explanation() or "b1_new" in text
+
+
+async def test_the_form_builds_a_single_output_sigmoid_network(app_factory):
+    from textual.widgets import Button, Checkbox, Input, Select
+
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.query_one("#field-output", Select).value = "sigmoid"
+        app.query_one("#field-single_output", Checkbox).value = True
+        app.query_one("#field-hidden", Input).value = ""
+        await pilot.pause()
+        assert not app.query_one("#apply", Button).disabled
+        app.query_one("#apply", Button).press()
+        await pilot.pause()
+        assert app.session.net.sizes == (2, 1) and app.session.net.output == "sigmoid"
