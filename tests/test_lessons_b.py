@@ -251,3 +251,16 @@ async def test_the_form_builds_a_single_output_sigmoid_network(app_factory):
         app.query_one("#apply", Button).press()
         await pilot.pause()
         assert app.session.net.sizes == (2, 1) and app.session.net.output == "sigmoid"
+
+
+async def test_the_metrics_panel_flags_the_vanishing_preset(app_factory):
+    from helpers import screen_text
+
+    app = app_factory(preset="vanishing")
+    async with app.run_test(size=(160, 50)) as pilot:
+        app.session.trainer.train(epochs=2)
+        app.session.publish()
+        app.poll(force=True)
+        await pilot.pause()
+        text = " ".join(screen_text(app).split())
+        assert "|dW|" in text and "L1/L6" in text and "vanishing" in text, text
