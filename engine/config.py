@@ -239,9 +239,13 @@ def check(config: RunConfig) -> list[tuple[str, str]]:
 
 
 def _perceptron_problems(config: RunConfig) -> list[tuple[str, str]]:
-    """The perceptron rule is w += lr*(y - y_hat)*x: plain SGD, nothing added to the step."""
-    problems = [] if config.optimizer == "sgd" else [
-        ("optimizer", f"Optimizer: the perceptron rule is plain sgd; got {config.optimizer}")]
+    """The perceptron rule is w += lr*(y - y_hat)*x: one unit, plain SGD, nothing added to the step."""
+    problems = []
+    if config.hidden:
+        problems.append(("hidden", f"Hidden layers: the perceptron is one unit, so none; "
+                                   f"got {format_field('hidden', config.hidden)}"))
+    if config.optimizer != "sgd":
+        problems.append(("optimizer", f"Optimizer: the perceptron rule is plain sgd; got {config.optimizer}"))
     for name in ("l1", "l2", "clip_norm", "clip_value"):
         value = getattr(config, name)
         if value:

@@ -22,8 +22,8 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
                                   epochs=5000),
            "XOR is not linearly separable: three sigmoid units and plain full-batch gradient descent solve it."),
     Preset("lr-too-high", RunConfig(dataset="xor", hidden=(50,), activation="sigmoid", output="linear",
-                                         loss="mse", l2=1e-5, init="tutorial", optimizer="sgd", lr=1.5,
-                                         batch_size="full", epochs=2000),
+                                    loss="mse", l2=1e-5, init="tutorial", optimizer="sgd", lr=1.5,
+                                    batch_size="full", epochs=2000),
            "A learning rate too large for the curvature: the first step overshoots the minimum, the second "
            "lands where the loss is a thousand times higher, and the watchdog stops the run."),
     Preset("moons-2-5-2", RunConfig(dataset="moons", n_samples=200, noise=0.2, hidden=(5,), activation="sigmoid",

@@ -128,6 +128,8 @@ def test_perceptron_settings_outside_its_rule_are_named():
         config.validate(cfg.replace(optimizer="adam"))
     with pytest.raises(ValueError, match="^L2: must be 0 for the perceptron rule"):
         config.validate(cfg.replace(l2=0.1))
+    with pytest.raises(ValueError, match="^Hidden layers: the perceptron is one unit, so none; got 8,8"):
+        config.validate(cfg.replace(hidden=(8, 8)))
     with pytest.raises(ValueError, match="^Output: loss mse needs output .*; got step"):
         config.validate(cfg.replace(loss="mse"))
 
