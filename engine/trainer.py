@@ -25,7 +25,7 @@ LOSS_EXPLOSION = 1e3  # loss above this multiple of the first step's loss counts
 # Only parameters whose loss is within this multiple of the first step's loss are kept for a
 # restore: a loss already far above it (2018 against 3.3) is on its way out, not a safe place.
 LOSS_NORMAL = 10.0
-BACKUP_EVERY = 10  # steps between backups: a copy every step cost up to several % of a tiny step
+BACKUP_EVERY = 10  # steps between backups: only the last one is ever restored, so copying every step is waste
 WEIGHT_RMS_LIMIT = 1e4  # root-mean-square weight above this counts as divergence
 OPTIMIZER_HYPER = ("momentum", "beta1", "beta2", "eps", "rho")
 
@@ -383,12 +383,12 @@ class Trainer:
         metrics = self._apply(loss, xb.shape[0], buf, advance=sample is None)
         if metrics.get("diverged"):
             return trace
-        # The optimizer used net.grad as clipping left it; without clipping that is dW itself.
         after = net.params.copy()
-        if net.loss == "perceptron":
+        if net.loss == "perceptron":  # its rule, not the optimizer's formula (see perceptron.py)
             layer = net.unflatten(after)[0]
             trace.defer(lambda t: perceptron.add_update_stages(t, lr, layer.W, layer.b))
             return trace
+        # The optimizer used net.grad as clipping left it; without clipping that is dW itself.
         g = net.grad.copy() if (self.clip_norm or self.clip_value) else grad
         frozen = copy.copy(self.optimizer)  # keeps t and the hyperparameters of this very step
         state_after = frozen.snapshot_state()
