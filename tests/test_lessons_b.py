@@ -1,10 +1,20 @@
 """The tutorials' other lessons as presets: each test checks what its preset teaches."""
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
+from helpers import screen_text
+from test_datasets import _mnist_folder
+from textual.widgets import Button, Checkbox, Input, Select
 
 from engine import config, presets
+from engine.gradients import VANISHING_RATIO, depth_trend
+from engine.network import Network
+from engine.trainer import Trainer
+from mlp_tui.cli import main
+from mlp_tui.widgets.metrics import grad_depth_text
 
 
 def built(name: str, **changes):
@@ -70,8 +80,6 @@ def test_single_output_needs_two_classes_and_a_sigmoid():
 
 
 def test_the_command_line_builds_a_single_output_network(tmp_path):
-    from mlp_tui.cli import main
-
     out = tmp_path / "run.json"
     assert main(["train", "--dataset", "moons", "--hidden", "", "--output", "sigmoid", "--single-output",
                  "--epochs", "2", "--json", str(out)]) == 0
@@ -90,9 +98,6 @@ def test_perceptron_converges_on_separable_blobs_and_then_stops_changing():
 
 
 def perceptron_trainer(X, y, W, b, lr):
-    from engine.network import Network
-    from engine.trainer import Trainer
-
     net = Network([2, 1], activation="linear", output="step", loss="perceptron")
     net.layers[0].W[:, 0] = W
     net.layers[0].b[:] = b
@@ -135,20 +140,13 @@ def test_perceptron_settings_outside_its_rule_are_named():
 
 
 def test_perceptron_trains_from_the_command_line(tmp_path):
-    from mlp_tui.cli import main
-
     out = tmp_path / "p.json"
     assert main(["train", "--preset", "perceptron", "--epochs", "5", "--json", str(out)]) == 0
-    import json
-
     assert json.loads(out.read_text())["history"][-1]["train_acc"] == 1.0
 
 
 # ----- vanishing and exploding gradients -------------------------------------------------------------------
 def test_the_depth_ratio_flags_what_an_absolute_threshold_missed():
-    from engine.gradients import depth_trend
-    from mlp_tui.widgets.metrics import grad_depth_text
-
     # The issue's 8-layer sigmoid network: 6.8e-6 at the first layer against 0.23 at the last.
     assert depth_trend([6.8e-6, 1e-4, 0.23]) == "vanishing"
     assert "vanishing" in grad_depth_text([6.8e-6, 1e-4, 0.23])
@@ -159,8 +157,6 @@ def test_the_depth_ratio_flags_what_an_absolute_threshold_missed():
 
 
 def test_vanishing_preset_first_layer_gradient_is_orders_below_the_last():
-    from engine.gradients import VANISHING_RATIO, depth_trend
-
     run = built("vanishing")
     assert run.net.sizes == (2, 8, 8, 8, 8, 8, 2)
     run.trainer.train(epochs=5)
@@ -171,8 +167,6 @@ def test_vanishing_preset_first_layer_gradient_is_orders_below_the_last():
 
 
 def test_exploding_preset_gradient_grows_layer_by_layer_toward_the_input():
-    from engine.gradients import depth_trend
-
     run = built("exploding")
     _, grads = run.net.loss_and_grads(run.trainer.X_train, run.trainer.y_train)
     norms = [float(np.linalg.norm(dW)) for dW, _ in grads]
@@ -195,8 +189,6 @@ def test_init_scale_multiplies_the_initial_weights_and_survives_reset():
 
 # ----- MNIST in the workshop's setting ------------------------------------------------------------------------
 def test_mnist_sigmoid_builds_and_trains_on_a_small_idx_folder(tmp_path, monkeypatch):
-    from test_datasets import _mnist_folder
-
     monkeypatch.setenv("MLP_TUI_MNIST", str(_mnist_folder(tmp_path / "mnist")))
     run = built("mnist-sigmoid")
     assert run.net.sizes == (784, 256, 10) and run.net.activation == "sigmoid"
@@ -210,8 +202,6 @@ NEW = ["mnist-sigmoid", "logistic", "no-hidden-xor", "perceptron", "vanishing", 
 
 
 def test_new_presets_are_listed_in_help(capsys):
-    from mlp_tui.cli import main
-
     assert main(["--help"]) == 0
     text = "".join(capsys.readouterr().out.split())  # argparse may wrap a name at its hyphens
     for name in NEW:
@@ -221,8 +211,6 @@ def test_new_presets_are_listed_in_help(capsys):
 
 @pytest.mark.parametrize("name", [n for n in NEW if "mnist" not in n])
 async def test_new_presets_open_and_step_through_the_inspector(app_factory, name):
-    from helpers import screen_text
-
     app = app_factory(preset=name)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
@@ -241,8 +229,6 @@ async def test_new_presets_open_and_step_through_the_inspector(app_factory, name
 
 
 async def test_the_form_builds_a_single_output_sigmoid_network(app_factory):
-    from textual.widgets import Button, Checkbox, Input, Select
-
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:
         app.query_one("#field-output", Select).value = "sigmoid"
@@ -256,8 +242,6 @@ async def test_the_form_builds_a_single_output_sigmoid_network(app_factory):
 
 
 async def test_the_metrics_panel_flags_the_vanishing_preset(app_factory):
-    from helpers import screen_text
-
     app = app_factory(preset="vanishing")
     async with app.run_test(size=(160, 50)) as pilot:
         app.session.trainer.train(epochs=2)
