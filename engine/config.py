@@ -32,8 +32,10 @@ class RunConfig:
     hidden: tuple[int, ...] = (16, 16)
     activation: str = "tanh"
     output: str = "softmax"
+    single_output: bool = False
     loss: str = "cross_entropy"
     init: str = "auto"
+    init_scale: float = 1.0
     dtype: str = "float64"
     optimizer: str = "adam"
     lr: float = 0.01
@@ -81,8 +83,11 @@ FIELDS: dict[str, Field] = {f.name: f for f in [
     Field("hidden", "Hidden layers", "layers", 1, MAX_HIDDEN_WIDTH, help="widths separated by commas, e.g. 8,8; empty for none"),
     Field("activation", "Activation", "choice", choices=HIDDEN_ACTIVATIONS),
     Field("output", "Output", "choice", choices=OUTPUT_ACTIVATIONS),
+    Field("single_output", "Single output", "bool",
+          help="two classes only: one sigmoid unit giving P(class 1) instead of one unit per class"),
     Field("loss", "Loss", "choice", choices=LOSSES),
     Field("init", "Initialisation", "choice", choices=("auto",) + INITS),
+    Field("init_scale", "Init scale", "float", 0.01, 100.0, help="multiplies the initial weights (1 = as the init draws them)"),
     Field("dtype", "Precision", "choice", choices=("float64", "float32")),
     Field("optimizer", "Optimizer", "choice", choices=OPTIMIZERS),
     Field("lr", "Learning rate", "float", 1e-6, 1e3, live=True),
@@ -225,7 +230,38 @@ def check(config: RunConfig) -> list[tuple[str, str]]:
     if config.output not in COMPATIBLE_OUTPUTS[config.loss]:
         problems.append(("output", f"Output: loss {config.loss} needs output "
                                    f"{' or '.join(COMPATIBLE_OUTPUTS[config.loss])}; got {config.output}"))
+    if config.single_output and config.output not in ("sigmoid", "step"):
+        problems.append(("single_output", f"Single output: one unit for two classes needs output sigmoid; "
+                                          f"got {config.output}"))
+    if config.loss == "perceptron":
+        problems += _perceptron_problems(config)
     return problems
+
+
+def _perceptron_problems(config: RunConfig) -> list[tuple[str, str]]:
+    """The perceptron rule is w += lr*(y - y_hat)*x: one unit, plain SGD, nothing added to the step."""
+    problems = []
+    if config.hidden:
+        problems.append(("hidden", f"Hidden layers: the perceptron is one unit, so none; "
+                                   f"got {format_field('hidden', config.hidden)}"))
+    if config.optimizer != "sgd":
+        problems.append(("optimizer", f"Optimizer: the perceptron rule is plain sgd; got {config.optimizer}"))
+    for name in ("l1", "l2", "clip_norm", "clip_value"):
+        value = getattr(config, name)
+        if value:
+            problems.append((name, f"{FIELDS[name].label}: must be 0 for the perceptron rule; got {value:g}"))
+    return problems
+
+
+def output_units(config: RunConfig, n_classes: int) -> int:
+    """One unit per class, or a single unit (a step, or a sigmoid when asked) for two classes."""
+    if config.single_output or config.output == "step":
+        if n_classes != 2:
+            field = "single_output" if config.single_output else "output"
+            raise ValueError(f"{FIELDS[field].label}: one output unit separates exactly 2 classes; "
+                             f"the dataset has {n_classes}")
+        return 1
+    return n_classes
 
 
 def validate(config: RunConfig) -> RunConfig:
@@ -296,10 +332,10 @@ def build(config: RunConfig, data=None) -> Run:
 
     validate(config)
     data = data if data is not None else load_data(config)
-    sizes = [data.n_features, *config.hidden, data.n_classes]
+    sizes = [data.n_features, *config.hidden, output_units(config, data.n_classes)]
     net = Network(sizes, activation=config.activation, output=config.output, loss=config.loss,
                   l1=config.l1, l2=config.l2, init=None if config.init == "auto" else config.init,
-                  seed=config.seed, dtype=config.dtype)
+                  seed=config.seed, dtype=config.dtype, init_scale=config.init_scale)
     name, params = schedule_args(config)
     trainer = Trainer(net, data, optimizer=config.optimizer, lr=config.lr, batch_size=config.batch_size,
                       schedule=name, schedule_params=params, clip_norm=config.clip_norm or None,

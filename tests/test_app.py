@@ -268,7 +268,7 @@ async def test_loading_a_bad_file_keeps_the_current_model(app_factory, tmp_path)
 
 
 async def test_divergence_pauses_and_shows_the_layer(app_factory):
-    app = app_factory(preset="xor-50-exploding")
+    app = app_factory(preset="lr-too-high")
     async with app.run_test(size=(120, 40)) as pilot:
         app.session.controller.resume()
         app.session.controller.wait(5)

@@ -808,13 +808,13 @@ async def test_a_learning_rate_of_1e3_diverges_and_a_lower_one_recovers(app_fact
 
 
 async def test_the_exploding_preset_is_caught_and_recovers(app_factory):
-    app = app_factory(preset="xor-50-exploding")
+    app = app_factory(preset="lr-too-high")
     async with app.run_test(size=(120, 40)) as pilot:
         await _diverge_then_recover(app, pilot, "0.1")
 
 
 async def test_no_nan_reaches_the_chart_after_divergence(app_factory):
-    app = app_factory(preset="xor-50-exploding")
+    app = app_factory(preset="lr-too-high")
     async with app.run_test(size=(120, 40)) as pilot:
         app.session.controller.max_steps = 2000
         app.session.controller.resume()

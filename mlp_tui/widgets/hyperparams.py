@@ -19,8 +19,8 @@ from engine.datasets import DATASETS
 from engine.presets import PRESETS
 
 ORDER = ("dataset", "n_samples", "noise", "test_fraction", "classes", "standardize", "hidden", "activation",
-         "output", "loss", "init", "optimizer", "lr", "momentum", "batch_size", "l1", "l2", "clip_norm",
-         "clip_value", "schedule", "decay", "decay_every", "seed", "epochs", "dtype")
+         "output", "single_output", "loss", "init", "init_scale", "optimizer", "lr", "momentum", "batch_size",
+         "l1", "l2", "clip_norm", "clip_value", "schedule", "decay", "decay_every", "seed", "epochs", "dtype")
 
 
 class HyperparamForm(VerticalScroll, can_focus=False):
