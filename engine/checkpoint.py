@@ -93,6 +93,8 @@ def load(path) -> Checkpoint:
         meta = json.loads(arrays.pop("meta").tobytes().decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, ValueError):
         raise CheckpointError(f"{where}: metadata is corrupt", where) from None
+    except RecursionError:  # json recurses once per nested list or object
+        raise CheckpointError(f"{where}: metadata is corrupt (nested too deeply)", where) from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise CheckpointError(f"{where}: not an mlp-tui checkpoint", where)
     version = meta.get("version", 0)

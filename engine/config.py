@@ -239,6 +239,34 @@ def validate(config: RunConfig) -> RunConfig:
     return config
 
 
+# What a settings file (TOML) or checkpoint (JSON) may hold for each kind of field, besides a
+# string (parsed like the form's text). A float for an int field is let through so that a whole
+# number such as 5.0 is accepted; parse_field rejects 5.5.
+_KIND_TYPES = {"int": ((int, float), "a whole number"), "float": ((int, float), "a number"),
+               "batch": ((int, float), "a whole number or \"full\""), "choice": ((), "a name in quotes"),
+               "text": ((), "a name in quotes"), "bool": ((bool,), "true or false"),
+               "layers": ((list,), "a list of whole numbers such as [16, 16]")}
+
+
+def _type_name(value) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    return {int: "an integer", float: "a number", list: "a list", dict: "a table", str: "text"}.get(
+        type(value), type(value).__name__)
+
+
+def _check_type(name: str, value, source: str) -> None:
+    """Refuse a value of the wrong type (e.g. ``hidden = 8``) naming the key and the type wanted."""
+    f = FIELDS[name]
+    types, wanted = _KIND_TYPES[f.kind]
+    ok = (isinstance(value, str) or (value is None and f.optional)
+          or (isinstance(value, types) and (f.kind == "bool" or not isinstance(value, bool))))
+    if ok and isinstance(value, list):
+        ok = all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+    if not ok:
+        raise ValueError(f"{source}: {name} ({f.label}) must be {wanted}; got {_type_name(value)}")
+
+
 def from_mapping(data: dict, base: RunConfig | None = None, source: str = "settings") -> RunConfig:
     """Build a RunConfig from a dict of values or strings (TOML, CLI); unknown keys are errors."""
     base = base or RunConfig()
@@ -248,6 +276,7 @@ def from_mapping(data: dict, base: RunConfig | None = None, source: str = "setti
         name = key.replace("-", "_")
         if name not in known:
             raise ValueError(f"{source}: unknown setting {key!r}; known settings: {', '.join(sorted(known))}")
+        _check_type(name, value, source)
         if isinstance(value, list) and name == "hidden":
             value = ",".join(str(v) for v in value)
         changes[name] = parse_field(name, value if isinstance(value, str) else _exact_text(name, value))

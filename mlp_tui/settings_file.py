@@ -84,6 +84,9 @@ def read_config(path) -> dict:
             message = message[:-len("(at end of document)")].rstrip() + " at the end of the file"
         where = f"line {line}: " if line else ""
         raise ConfigFileError(f"{shown}: {where}invalid TOML: {message}", shown, line) from None
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        raise ConfigFileError(f"{shown}: values nested too deeply; a settings file holds plain "
+                              f"'key = value' lines", shown) from None
     for key, value in data.items():
         if isinstance(value, dict):
             raise ConfigFileError(f"{shown}: sections such as [{key}] are not supported; "

@@ -1,0 +1,55 @@
+"""Files given on the command line: settings of the wrong type, nesting that would exhaust the
+parser's recursion, pipes and devices as inputs, outputs that would overwrite an input, and
+what an output path may be. Every problem is one line naming the file or the flag."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from engine.config import FIELDS
+from mlp_tui.cli import main
+
+
+def one_error_line(err: str) -> str:
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert "Traceback" not in err
+    return lines[0]
+
+
+# A TOML value of the wrong type for each kind of field.
+WRONG_TYPE = {"int": "true", "float": "[0.1]", "batch": "false", "choice": "5", "text": "7",
+              "bool": "1", "layers": "8"}
+
+
+@pytest.mark.parametrize("name", list(FIELDS))
+def test_every_key_with_a_wrong_typed_value_is_one_line_naming_it(name, tmp_path, capsys):
+    path = tmp_path / "run.toml"
+    path.write_text(f"{name} = {WRONG_TYPE[FIELDS[name].kind]}\n")
+    assert main(["train", "--config", str(path), "--epochs", "1"]) == 1
+    line = one_error_line(capsys.readouterr().err)
+    assert str(path) in line and f"{name} (" in line and "must be" in line
+
+
+def test_hidden_as_a_number_names_the_list_it_needs(tmp_path, capsys):
+    path = tmp_path / "run.toml"
+    path.write_text("hidden = 8\n")
+    assert main(["train", "--config", str(path)]) == 1
+    line = one_error_line(capsys.readouterr().err)
+    assert "hidden (Hidden layers) must be a list of whole numbers" in line
+
+
+def test_deeply_nested_toml_is_one_line_naming_the_file(tmp_path, capsys):
+    path = tmp_path / "deep.toml"
+    path.write_text("hidden = " + "[" * 3000 + "]" * 3000 + "\n")
+    assert main(["train", "--config", str(path)]) == 1
+    line = one_error_line(capsys.readouterr().err)
+    assert str(path) in line and "nested too deeply" in line
+
+
+def test_deeply_nested_checkpoint_metadata_is_one_line_naming_the_file(tmp_path, capsys):
+    path = tmp_path / "deep.npz"
+    np.savez(path, meta=np.frombuffer(b"[" * 200_000, dtype=np.uint8), params=np.zeros(3))
+    assert main(["train", "--load", str(path)]) == 1
+    line = one_error_line(capsys.readouterr().err)
+    assert str(path) in line and "nested too deeply" in line
