@@ -255,7 +255,7 @@ def _type_name(value) -> str:
         type(value), type(value).__name__)
 
 
-def _check_type(name: str, value, source: str) -> None:
+def _check_type(name: str, value) -> None:
     """Refuse a value of the wrong type (e.g. ``hidden = 8``) naming the key and the type wanted."""
     f = FIELDS[name]
     types, wanted = _KIND_TYPES[f.kind]
@@ -264,7 +264,7 @@ def _check_type(name: str, value, source: str) -> None:
     if ok and isinstance(value, list):
         ok = all(isinstance(v, int) and not isinstance(v, bool) for v in value)
     if not ok:
-        raise ValueError(f"{source}: {name} ({f.label}) must be {wanted}; got {_type_name(value)}")
+        raise ValueError(f"{f.label}: {name} must be {wanted}; got {_type_name(value)}")
 
 
 def from_mapping(data: dict, base: RunConfig | None = None, source: str = "settings") -> RunConfig:
@@ -276,7 +276,7 @@ def from_mapping(data: dict, base: RunConfig | None = None, source: str = "setti
         name = key.replace("-", "_")
         if name not in known:
             raise ValueError(f"{source}: unknown setting {key!r}; known settings: {', '.join(sorted(known))}")
-        _check_type(name, value, source)
+        _check_type(name, value)
         if isinstance(value, list) and name == "hidden":
             value = ",".join(str(v) for v in value)
         changes[name] = parse_field(name, value if isinstance(value, str) else _exact_text(name, value))

@@ -28,7 +28,7 @@ def test_every_key_with_a_wrong_typed_value_is_one_line_naming_it(name, tmp_path
     path.write_text(f"{name} = {WRONG_TYPE[FIELDS[name].kind]}\n")
     assert main(["train", "--config", str(path), "--epochs", "1"]) == 1
     line = one_error_line(capsys.readouterr().err)
-    assert str(path) in line and f"{name} (" in line and "must be" in line
+    assert str(path) in line and f"{FIELDS[name].label}: {name} must be" in line
 
 
 def test_hidden_as_a_number_names_the_list_it_needs(tmp_path, capsys):
@@ -36,7 +36,7 @@ def test_hidden_as_a_number_names_the_list_it_needs(tmp_path, capsys):
     path.write_text("hidden = 8\n")
     assert main(["train", "--config", str(path)]) == 1
     line = one_error_line(capsys.readouterr().err)
-    assert "hidden (Hidden layers) must be a list of whole numbers" in line
+    assert "Hidden layers: hidden must be a list of whole numbers" in line
 
 
 def test_deeply_nested_toml_is_one_line_naming_the_file(tmp_path, capsys):
