@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import DatasetError
+from .network import MAX_IO_WIDTH
 
 __all__ = [
     "Dataset", "load", "describe", "DATASETS", "DEFAULTS", "MNIST_FILES", "mnist_help",
@@ -463,6 +464,7 @@ def _load_path(name, n_samples, noise, test_fraction, classes, label_column, rng
     else:
         X, y, names = _read_csv(path, shown, label_column)
     y, labels = _remap_labels(y, shown)
+    _check_widths(X.shape[1], len(labels), shown)
     X, y = _subsample(X, y, n_samples, rng)
     return _split_dataset(X, y, len(labels), names, shown, test_fraction, FILE_TEST_FRACTION,
                           rng, labels, os.path.abspath(path))
@@ -498,6 +500,14 @@ def _remap_labels(y: np.ndarray, shown: str) -> tuple[np.ndarray, tuple[int, ...
         raise DatasetError(f"{shown}: all labels are {only}: a classifier needs at least 2 classes",
                            path=shown)
     return y.astype(np.int64), tuple(int(v) for v in labels)
+
+
+def _check_widths(n_features: int, n_classes: int, shown: str) -> None:
+    """A network's input and output layers have at most MAX_IO_WIDTH units."""
+    for count, what in ((n_features, "features"), (n_classes, "classes (distinct labels)")):
+        if count > MAX_IO_WIDTH:
+            raise DatasetError(f"{shown}: {count} {what}; at most {MAX_IO_WIDTH} are supported",
+                               path=shown)
 
 
 def _check_integral_labels(y: np.ndarray, shown: str, where) -> np.ndarray:
@@ -726,6 +736,8 @@ def _check_npz_arrays(X, y, shown):
     if X.ndim < 2:
         raise DatasetError(f"{shown}: X must have shape (n_samples, n_features); got {X.shape}",
                            path=shown)
+    if X.shape[0] == 0 or math.prod(X.shape[1:]) == 0:  # before reshape, which cannot infer -1
+        raise DatasetError(f"{shown}: X is empty (shape {X.shape})", path=shown)
     X = X.reshape(X.shape[0], -1)  # images (n, h, w) become rows of pixels
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
@@ -734,8 +746,6 @@ def _check_npz_arrays(X, y, shown):
     if X.shape[0] != y.shape[0]:
         raise DatasetError(f"{shown}: shape mismatch: X has {X.shape[0]} rows but y has "
                            f"{y.shape[0]} labels", path=shown)
-    if X.shape[0] == 0 or X.shape[1] == 0:
-        raise DatasetError(f"{shown}: X is empty (shape {X.shape})", path=shown)
     X = X.astype(np.float64)
     finite = np.isfinite(X)
     if not finite.all():
@@ -832,6 +842,7 @@ def _load_mnist(path: str, shown: str, n_samples, test_fraction, rng) -> Dataset
         frac = FILE_TEST_FRACTION if test_fraction is None else test_fraction
         tr, te = split_indices(y, frac, rng)
         X, y, X_test, y_test = X[tr], y[tr], X[te], y[te]
+    _check_widths(X.shape[1], len(labels), shown)
     # Convert to float only now, after subsampling, because float64 MNIST is ~440 MB.
     return Dataset(_pixels(X), y, _pixels(X_test), y_test, len(labels), names, shown,
                    labels, os.path.abspath(path))

@@ -10,8 +10,10 @@ Exit status: 0 success, 1 a file problem, a diverged run or an output that could
 from __future__ import annotations
 
 import argparse
+import difflib
 import math
 import os
+import re
 import sys
 from dataclasses import fields
 
@@ -63,8 +65,24 @@ class UsageError(Exception):
     """A bad command line (exit status 2)."""
 
 
+# Values argparse must not take for options: besides -3 and -.5 (its own pattern), -1e-3, -inf
+# and -nan, so that "--lr -inf" reaches the field's parser and gets its range in the message.
+_NEGATIVE_NUMBER = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^-(inf|infinity|nan)$", re.IGNORECASE)
+
+
 class ArgumentParser(argparse.ArgumentParser):
     """Errors are ONE line naming the flag (no usage dump) and exit with status 2."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = _NEGATIVE_NUMBER
+
+    def parse_known_args(self, args=None, namespace=None):
+        args = sys.argv[1:] if args is None else list(args)
+        unknown = unknown_option(self, args)
+        if unknown:
+            self.error(unknown)
+        return super().parse_known_args(args, namespace)
 
     def error(self, message: str):  # noqa: D401 - argparse API
         if message.startswith("argument "):
@@ -79,6 +97,33 @@ class ArgumentParser(argparse.ArgumentParser):
             message = f"unknown option or extra argument: {message.partition(': ')[2]} (see {self.prog} --help)"
         message = message.replace("\n", " ")
         self.exit(2, f"{PROG}: error: {message}\n")
+
+
+def _option_strings(parser: argparse.ArgumentParser) -> set[str]:
+    """Every option the parser and its subcommands know."""
+    names = set(parser._option_string_actions)
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                names |= _option_strings(sub)
+    return names
+
+
+def unknown_option(parser: argparse.ArgumentParser, args: list[str]) -> str | None:
+    """A message naming the first --option nobody knows, with the nearest real one; otherwise
+    argparse would take the option's value for the command ("unknown command '8'" for --hid 8)."""
+    known = _option_strings(parser)
+    for token in args:
+        if token == "--":
+            return None
+        name = token.split("=", 1)[0]
+        if not name.startswith("--") or name in known:
+            continue
+        starting = sorted(k for k in known if k.startswith(name))
+        close = starting or difflib.get_close_matches(name, sorted(known), n=1)
+        hint = f"did you mean {' or '.join(close[:3])}?" if close else f"see {PROG} --help"
+        return f"{name[:40]}: unknown option ({hint})"
+    return None
 
 
 def _field_type(name: str):

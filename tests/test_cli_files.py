@@ -53,3 +53,16 @@ def test_deeply_nested_checkpoint_metadata_is_one_line_naming_the_file(tmp_path,
     assert main(["train", "--load", str(path)]) == 1
     line = one_error_line(capsys.readouterr().err)
     assert str(path) in line and "nested too deeply" in line
+
+
+@pytest.mark.parametrize("X, y, words", [
+    (np.zeros((0, 3)), np.zeros(0, dtype=int), "X is empty"),
+    (np.zeros((4, 70_000)), np.array([0, 1, 0, 1]), "70000 features"),
+    (np.zeros((70_000, 2)), np.arange(70_000), "70000 classes"),
+], ids=["no-rows", "too-many-features", "too-many-classes"])
+def test_an_npz_the_network_cannot_take_names_the_file(X, y, words, tmp_path, capsys):
+    path = tmp_path / "data.npz"
+    np.savez(path, X=X, y=y)
+    assert main(["train", "--dataset", str(path), "--epochs", "1"]) == 1
+    line = one_error_line(capsys.readouterr().err)
+    assert str(path) in line and words in line
