@@ -10,13 +10,16 @@ import json
 import zipfile
 import zlib
 from dataclasses import dataclass
+from io import BytesIO
 from pathlib import Path
 
 import numpy as np
 
+from . import memory
 from .atomic import atomic_write
 from .config import RunConfig, from_mapping
 from .errors import CheckpointError
+from .inputs import is_regular, read_input
 from .network import Network
 
 FORMAT = "mlp-tui-checkpoint"
@@ -75,8 +78,10 @@ def load(path) -> Checkpoint:
         raise CheckpointError(f"{where}: no such file", where)
     if path.is_dir():
         raise CheckpointError(f"{where}: is a folder, not a checkpoint file", where)
+    # A regular file is opened by path; a pipe is read once, within the memory budget.
+    source = path if is_regular(path) else BytesIO(read_input(path, where, memory.budget(), CheckpointError))
     try:
-        with np.load(path, allow_pickle=False) as npz:
+        with np.load(source, allow_pickle=False) as npz:
             arrays = {k: npz[k] for k in npz.files}
     except PermissionError:
         raise CheckpointError(f"{where}: permission denied", where) from None

@@ -15,19 +15,20 @@ its allowed range. scikit-learn is imported lazily (only for ``digits``) to keep
 from __future__ import annotations
 
 import csv
-import gzip
 import math
 import os
 import zipfile
 import zlib
 from dataclasses import dataclass
 from functools import lru_cache
-from io import StringIO
+from io import BytesIO, StringIO
 from pathlib import Path
 
 import numpy as np
 
+from . import memory
 from .errors import DatasetError
+from .inputs import is_regular, read_input
 from .network import MAX_IO_WIDTH
 
 __all__ = [
@@ -72,6 +73,10 @@ MNIST_FILES = (
 MNIST_URL = "https://storage.googleapis.com/cvdf-datasets/mnist/"
 _IDX_MAGIC = {"images": 2051, "labels": 2049}
 _SNIFF_BYTES = 8192  # how much of a file we inspect to decide it is binary
+# A file may take at most budget / expansion bytes: parsing a CSV holds the text, its lines and
+# the float64 array (a few times the file's size); IDX pixels become float64 (8 bytes per byte).
+FILE_EXPANSION = 4
+IDX_EXPANSION = 9
 
 
 # --------------------------------------------------------------------------- the dataset
@@ -456,13 +461,15 @@ def _load_path(name, n_samples, noise, test_fraction, classes, label_column, rng
         if label_column is not None:
             raise ValueError("label_column only applies to CSV files, not an MNIST folder")
         return _load_mnist(path, shown, n_samples, test_fraction, rng)
-    kind = _file_kind(path, shown)
+    # A regular file is opened by path; anything else (a pipe) is read once, then parsed.
+    raw = None if is_regular(path) else _read_input(path, shown)
+    kind = _file_kind(path, shown, raw)
     if kind == "npz":
         if label_column is not None:
             raise ValueError("label_column only applies to CSV files, not NPZ")
-        X, y, names = _read_npz(path, shown)
+        X, y, names = _read_npz(path if raw is None else BytesIO(raw), shown)
     else:
-        X, y, names = _read_csv(path, shown, label_column)
+        X, y, names = _read_csv(_read_input(path, shown) if raw is None else raw, shown, label_column)
     y, labels = _remap_labels(y, shown)
     _check_widths(X.shape[1], len(labels), shown)
     X, y = _subsample(X, y, n_samples, rng)
@@ -482,14 +489,21 @@ def _read_bytes(path: str, shown: str, limit: int = -1) -> bytes:
                            path=shown) from None
 
 
-def _file_kind(path: str, shown: str) -> str:
-    """'npz' or 'csv', by extension; an unknown extension is sniffed (zip magic -> npz)."""
+def _read_input(path: str, shown: str) -> bytes:
+    """A dataset file's bytes, capped so that parsing them fits the memory budget."""
+    return read_input(path, shown, memory.budget() // FILE_EXPANSION, DatasetError)
+
+
+def _file_kind(path: str, shown: str, raw: bytes | None) -> str:
+    """'npz' or 'csv', by extension; an unknown extension is sniffed (zip magic -> npz) in
+    ``raw``, the bytes already read from a pipe, or the file's first bytes."""
     ext = os.path.splitext(path)[1].lower()
     if ext == ".npz":
         return "npz"
     if ext in (".csv", ".txt", ".tsv"):
         return "csv"
-    return "npz" if _read_bytes(path, shown, 4) == b"PK\x03\x04" else "csv"
+    head = raw[:4] if raw is not None else _read_bytes(path, shown, 4)
+    return "npz" if head == b"PK\x03\x04" else "csv"
 
 
 def _remap_labels(y: np.ndarray, shown: str) -> tuple[np.ndarray, tuple[int, ...]]:
@@ -528,8 +542,7 @@ def _check_integral_labels(y: np.ndarray, shown: str, where) -> np.ndarray:
 # --------------------------------------------------------------------------- CSV
 
 
-def _decode_text(path: str, shown: str) -> str:
-    raw = _read_bytes(path, shown)
+def _decode_text(raw: bytes, shown: str) -> str:
     if b"\x00" in raw[:_SNIFF_BYTES]:
         raise DatasetError(f"{shown}: looks like a binary file, not CSV (it contains NUL bytes)",
                            path=shown)
@@ -663,8 +676,8 @@ def _label_index(label_column, layout: _CsvLayout, shown: str) -> int:
                        f"{', '.join(layout.header)}", path=shown, line=layout.header_index + 1)
 
 
-def _read_csv(path: str, shown: str, label_column):
-    layout = _CsvLayout(_decode_text(path, shown), shown)
+def _read_csv(raw: bytes, shown: str, label_column):
+    layout = _CsvLayout(_decode_text(raw, shown), shown)
     if layout.n_columns < 2:
         raise DatasetError(f"{shown}: needs at least 2 columns (features, then the label); "
                            f"found 1", path=shown, line=int(layout.data_lines[0]))
@@ -695,7 +708,7 @@ _NPZ_ERRORS = (zipfile.BadZipFile, zlib.error, ValueError, OSError, EOFError, Ke
                NotImplementedError, RuntimeError, MemoryError)
 
 
-def _read_npz(path: str, shown: str):
+def _read_npz(path, shown: str):
     try:
         archive = np.load(path, allow_pickle=False)
     except _NPZ_ERRORS as e:
@@ -773,12 +786,10 @@ def _find_idx_file(folder: Path, base: str) -> Path | None:
 def _read_idx(path: Path, kind: str) -> np.ndarray:
     """Parse an IDX file: big-endian magic, int32 dims, then uint8 data. Returns uint8 array."""
     shown = str(path)
-    raw = _read_bytes(shown, shown)
+    limit = memory.budget() // IDX_EXPANSION
+    raw = read_input(shown, shown, limit, DatasetError)
     if path.suffix == ".gz":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error) as e:  # BadGzipFile is an OSError
-            raise DatasetError(f"{shown}: not a valid gzip file ({e})", path=shown) from None
+        raw = _gunzip(raw, shown, limit)
     ndim = 3 if kind == "images" else 1
     header = 4 + 4 * ndim
     if len(raw) < header:
@@ -795,6 +806,21 @@ def _read_idx(path: Path, kind: str) -> np.ndarray:
         raise DatasetError(f"{shown}: {what}: dimensions {'x'.join(map(str, dims))} need "
                            f"{expected} bytes of data, found {found}", path=shown)
     return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(dims)
+
+
+def _gunzip(raw: bytes, shown: str, limit: int) -> bytes:
+    """Decompress at most ``limit`` bytes: a small .gz can expand to gigabytes (a gzip bomb)."""
+    d = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    try:
+        out = d.decompress(raw, limit + 1)
+    except zlib.error as e:
+        raise DatasetError(f"{shown}: not a valid gzip file ({e})", path=shown) from None
+    if len(out) > limit:
+        raise DatasetError(f"{shown}: decompresses to more than {memory.format_size(limit)}; "
+                           f"{memory.limit_text(limit * IDX_EXPANSION)}", path=shown)
+    if not d.eof:
+        raise DatasetError(f"{shown}: not a valid gzip file (truncated)", path=shown)
+    return out
 
 
 def _mnist_files(folder: Path, shown: str) -> dict[str, Path]:

@@ -24,6 +24,7 @@ from pathlib import Path
 from engine.atomic import atomic_write
 from engine.config import FIELDS, RunConfig, from_mapping
 from engine.errors import EngineError
+from engine.inputs import read_input
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -52,15 +53,7 @@ def read_config(path) -> dict:
         raise ConfigFileError(f"{shown}: no such file", shown)
     if p.is_dir():
         raise ConfigFileError(f"{shown}: is a folder, not a settings file", shown)
-    try:
-        with open(p, "rb") as f:
-            raw = f.read(MAX_BYTES + 1)
-    except PermissionError:
-        raise ConfigFileError(f"{shown}: cannot read the file: permission denied", shown) from None
-    except OSError as e:
-        raise ConfigFileError(f"{shown}: cannot read the file: {e.strerror or e}", shown) from None
-    if len(raw) > MAX_BYTES:
-        raise ConfigFileError(f"{shown}: too large for a settings file (over {MAX_BYTES} bytes)", shown)
+    raw = read_input(p, shown, MAX_BYTES, ConfigFileError)  # no hang on a FIFO, no /dev/zero
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:

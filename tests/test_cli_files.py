@@ -3,6 +3,11 @@ parser's recursion, pipes and devices as inputs, outputs that would overwrite an
 what an output path may be. Every problem is one line naming the file or the flag."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -66,3 +71,53 @@ def test_an_npz_the_network_cannot_take_names_the_file(X, y, words, tmp_path, ca
     assert main(["train", "--dataset", str(path), "--epochs", "1"]) == 1
     line = one_error_line(capsys.readouterr().err)
     assert str(path) in line and words in line
+
+
+# ----------------------------------------------------------------------------------- pipes and devices
+
+REPO = Path(__file__).resolve().parents[1]
+LOAD_STDIN = ("import sys; from engine import datasets; d = datasets.load('/dev/stdin'); "
+              "print(d.n_train + d.n_test, ','.join(d.feature_names), d.n_classes)")
+
+
+def _load_from_a_pipe(data: bytes) -> str:
+    done = subprocess.run([sys.executable, "-c", LOAD_STDIN], input=data, capture_output=True,
+                          cwd=REPO, timeout=120)
+    assert done.returncode == 0, done.stderr.decode()
+    return done.stdout.decode().strip()
+
+
+def test_a_csv_read_from_a_pipe_keeps_every_row_and_the_header():
+    rows = "".join(f"{i % 7}.5,{i % 11},{i % 3}\n" for i in range(50_000))
+    assert _load_from_a_pipe(("width,height,kind\n" + rows).encode()) == "50000 width,height 3"
+
+
+def test_a_small_csv_read_from_a_pipe_is_not_empty():
+    assert _load_from_a_pipe(b"1,2,0\n3,4,1\n5,6,0\n7,8,1\n") == "4 x1,x2 2"
+
+
+def test_an_npz_read_from_a_pipe(tmp_path):
+    path = tmp_path / "d.npz"
+    np.savez(path, X=np.arange(20.0).reshape(10, 2), y=np.arange(10) % 2)
+    assert _load_from_a_pipe(path.read_bytes()) == "10 x1,x2 2"
+
+
+def _run_cli(*argv: str) -> tuple[int, str]:
+    """A real process, so that a hang fails the test (timeout) instead of stalling the suite."""
+    done = subprocess.run([sys.executable, "-m", "mlp_tui", "train", *argv, "--epochs", "1"],
+                          capture_output=True, cwd=REPO, timeout=120, stdin=subprocess.DEVNULL)
+    return done.returncode, done.stderr.decode()
+
+
+@pytest.mark.parametrize("flag", ["--dataset", "--config", "--load"])
+def test_a_fifo_nobody_writes_to_is_refused_without_hanging(flag, tmp_path):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    code, err = _run_cli(flag, str(fifo))
+    assert code == 1 and "nothing written" in one_error_line(err) and str(fifo) in err
+
+
+@pytest.mark.parametrize("flag", ["--dataset", "--config", "--load"])
+def test_a_device_is_refused_instead_of_read_forever(flag):
+    code, err = _run_cli(flag, "/dev/zero")
+    assert code == 1 and one_error_line(err) == "mlp-tui: error: /dev/zero: cannot read a device; give a regular file"
