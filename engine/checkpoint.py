@@ -20,7 +20,7 @@ from .atomic import atomic_write
 from .config import RunConfig, from_mapping
 from .errors import CheckpointError
 from .inputs import is_regular, read_input
-from .network import Network
+from .network import Network, validate_sizes
 
 FORMAT = "mlp-tui-checkpoint"
 VERSION = 1
@@ -110,13 +110,18 @@ def load(path) -> Checkpoint:
     try:
         arch = dict(meta["network"])
         leak = arch.pop("leak", None)
+        sizes = validate_sizes(arch.get("sizes"))
+        params = arrays.pop("params")
+        # Checked before the network is built: metadata can declare a network far larger than
+        # the file (and than memory); its parameters must be in the file and fit the budget.
+        if params.shape != (memory.n_params(sizes),):
+            raise CheckpointError(f"{where}: parameters have shape {params.shape}, the architecture "
+                                  f"{'-'.join(map(str, sizes))} needs {(memory.n_params(sizes),)}", where)
+        memory.require(f"{where}: its network {'-'.join(map(str, sizes))}",
+                       memory.PARAM_COPIES * params.itemsize * params.size)
         net = Network(**arch)
         if leak is not None:
             net.leak = leak
-        params = arrays.pop("params")
-        if params.shape != net.params.shape:
-            raise CheckpointError(f"{where}: parameters have shape {params.shape}, the architecture "
-                                  f"{'-'.join(map(str, net.sizes))} needs {net.params.shape}", where)
         if not np.all(np.isfinite(params)):
             raise CheckpointError(f"{where}: parameters contain NaN or infinity", where)
         net.params[...] = params
@@ -125,7 +130,7 @@ def load(path) -> Checkpoint:
             raise CheckpointError(f"{where}: inconsistent metadata: config must be a table of settings, "
                                   f"not {type(settings).__name__}", where)
         config = from_mapping(settings, source=where) if settings else None
-    except CheckpointError:
+    except (CheckpointError, memory.MemoryBudgetError):
         raise
     except (KeyError, TypeError, ValueError) as e:
         raise CheckpointError(f"{where}: inconsistent metadata: {e}", where) from None

@@ -318,6 +318,19 @@ def load_data(config: RunConfig):
                          standardize=config.standardize)
 
 
+def check_memory(config: RunConfig, data, sizes) -> None:
+    """Refuse a run whose data, network and batches would not fit the memory budget, before the
+    network or trainer allocates anything (raises MemoryBudgetError naming the sizes)."""
+    from . import memory
+    import numpy as np
+
+    batch = data.n_train if config.batch_size == "full" else config.batch_size
+    parts = memory.run_bytes(sizes, data.n_train, data.n_test, batch, np.dtype(config.dtype).itemsize)
+    detail = ", ".join(f"{name} {memory.format_size(n)}" for name, n in parts.items())
+    memory.require(f"training {'-'.join(map(str, sizes))} on {data.n_train} rows at batch "
+                   f"{min(batch, data.n_train)}", sum(parts.values()), detail)
+
+
 def build(config: RunConfig, data=None) -> Run:
     """Load the data (unless given) and build the network and trainer the config describes."""
     from .network import Network
@@ -326,6 +339,7 @@ def build(config: RunConfig, data=None) -> Run:
     validate(config)
     data = data if data is not None else load_data(config)
     sizes = [data.n_features, *config.hidden, data.n_classes]
+    check_memory(config, data, sizes)
     net = Network(sizes, activation=config.activation, output=config.output, loss=config.loss,
                   l1=config.l1, l2=config.l2, init=None if config.init == "auto" else config.init,
                   seed=config.seed, dtype=config.dtype)
