@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from engine.atomic import atomic_write
+from engine.atomic import atomic_write, not_replaceable
 from engine.errors import EngineError
 
 PROG = "mlp-tui"
@@ -47,6 +47,9 @@ def check_output_path(path) -> str | None:
     p = Path(shown).expanduser()
     if p.is_dir():
         return f"{shown}: cannot write, it is a folder"
+    reason = not_replaceable(p)
+    if reason:
+        return f"{shown}: cannot write, {reason}"
     parent = p.parent
     if not parent.is_dir():
         return f"{shown}: cannot write, folder {parent} does not exist"
