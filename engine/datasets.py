@@ -225,6 +225,11 @@ def _builtin_key(name) -> str | None:
     return key if key in DATASETS else None
 
 
+def is_builtin(name) -> bool:
+    """Whether ``name`` is a built-in dataset (not a path)."""
+    return _builtin_key(name) is not None
+
+
 def _is_int(value) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 

@@ -414,6 +414,12 @@ def _main(argv) -> int:
 
             checkpoint = load(load_path)
         config = resolve_config(args, checkpoint)
+        if args.command == "train":
+            from .clashes import output_clash
+
+            clash = output_clash(args, config)
+            if clash:
+                raise UsageError(clash)
         run = build_run(config, checkpoint)  # a bad dataset fails here, before any dashboard opens
     except UsageError as e:
         return _fail(str(e), 2)

@@ -121,3 +121,55 @@ def test_a_fifo_nobody_writes_to_is_refused_without_hanging(flag, tmp_path):
 def test_a_device_is_refused_instead_of_read_forever(flag):
     code, err = _run_cli(flag, "/dev/zero")
     assert code == 1 and one_error_line(err) == "mlp-tui: error: /dev/zero: cannot read a device; give a regular file"
+
+
+# ----------------------------------------------------------------------------------- outputs over inputs
+
+
+@pytest.fixture
+def inputs(tmp_path):
+    data = tmp_path / "d.csv"
+    data.write_text("1,2,0\n3,4,1\n5,6,0\n7,8,1\n")
+    settings = tmp_path / "l.toml"
+    settings.write_text("epochs = 1\n")
+    return data, settings
+
+
+@pytest.mark.parametrize("argv, flags", [
+    (["--dataset", "{d}", "--save", "{d}"], ("--save", "--dataset")),
+    (["--dataset", "{d}", "--csv", "{d}"], ("--csv", "--dataset")),
+    (["--dataset", "{d}", "--config", "{t}", "--json", "{t}"], ("--json", "--config")),
+    (["--dataset", "{d}", "--json", "{x}", "--csv", "{x}"], ("--json", "--csv")),
+    (["--dataset", "{d}", "--json", "{x}", "--save", "{dir}/sub/../x"], ("--json", "--save")),
+    (["--dataset", "{d}", "--json", "{link}"], ("--json", "--dataset")),
+])
+def test_an_output_over_an_input_or_another_output_is_refused_before_training(argv, flags, inputs, tmp_path,
+                                                                              capsys):
+    data, settings = inputs
+    (tmp_path / "sub").mkdir()
+    os.link(data, tmp_path / "hard.csv")
+    names = {"d": data, "t": settings, "x": tmp_path / "x", "dir": tmp_path, "link": tmp_path / "hard.csv"}
+    before = {p: p.read_bytes() for p in (data, settings)}
+    code = main(["train", *(a.format(**names) for a in argv), "--progress", "none"])
+    out, err = capsys.readouterr()
+    assert code == 2
+    line = one_error_line(err)
+    assert all(flag in line for flag in flags), line
+    assert out == "" and not (tmp_path / "x").exists()  # nothing trained, nothing written
+    assert {p: p.read_bytes() for p in (data, settings)} == before
+
+
+def test_a_dataset_from_a_settings_file_is_protected_too(inputs, capsys):
+    data, settings = inputs
+    settings.write_text(f'dataset = "{data}"\nepochs = 1\n')
+    assert main(["train", "--config", str(settings), "--save", str(data)]) == 2
+    line = one_error_line(capsys.readouterr().err)
+    assert "--save" in line and "the dataset (from --config)" in line
+
+
+def test_saving_over_the_loaded_checkpoint_is_allowed(tmp_path, capsys):
+    path = tmp_path / "run.npz"
+    assert main(["train", "--preset", "xor-2-3-2", "--epochs", "2", "--progress", "none", "--save", str(path)]) == 0
+    assert main(["train", "--load", str(path), "--epochs", "2", "--progress", "none", "--save", str(path)]) == 0
+    assert main(["train", "--load", str(path), "--epochs", "1", "--progress", "none"]) == 0
+    assert "epoch 5" in capsys.readouterr().out
