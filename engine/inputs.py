@@ -39,11 +39,11 @@ def read_input(path, shown: str, limit: int, error) -> bytes:
     """The bytes at ``path`` (at most ``limit``); problems raise ``error(message, path=shown)``
     with a message naming ``shown``."""
     try:
-        mode = os.stat(path).st_mode
+        st = os.stat(path)
+        mode = st.st_mode
         if stat.S_ISREG(mode):
-            size = os.stat(path).st_size
-            if size > limit:
-                raise error(f"{shown}: the file is {format_size(size)}, more than the "
+            if st.st_size > limit:
+                raise error(f"{shown}: the file is {format_size(st.st_size)}, more than the "
                             f"{format_size(limit)} allowed", path=shown)
             with open(path, "rb") as f:
                 return _read_capped(f.fileno(), shown, limit, error)

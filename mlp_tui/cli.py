@@ -57,7 +57,8 @@ examples:
   mlp-tui train --load run.npz --epochs 20 --save run.npz
 
 exit status: 0 done, 1 diverged or a file problem, 2 bad arguments, 130 interrupted (Ctrl+C;
-the epochs completed so far are still written).
+143 SIGTERM, 129 SIGHUP, 141 broken pipe; the epochs completed so far are still written).
+memory: runs larger than MLP_TUI_MEMORY_LIMIT (default: half the available RAM) are refused.
 """
 
 
