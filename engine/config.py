@@ -321,8 +321,9 @@ def load_data(config: RunConfig):
 def check_memory(config: RunConfig, data, sizes) -> None:
     """Refuse a run whose data, network and batches would not fit the memory budget, before the
     network or trainer allocates anything (raises MemoryBudgetError naming the sizes)."""
-    from . import memory
     import numpy as np
+
+    from . import memory
 
     batch = data.n_train if config.batch_size == "full" else config.batch_size
     parts = memory.run_bytes(sizes, data.n_train, data.n_test, batch, np.dtype(config.dtype).itemsize)

@@ -66,8 +66,8 @@ class UsageError(Exception):
     """A bad command line (exit status 2)."""
 
 
-# Values argparse must not take for options: besides -3 and -.5 (its own pattern), -1e-3, -inf
-# and -nan, so that "--lr -inf" reaches the field's parser and gets its range in the message.
+# Arguments argparse must read as values, not options: besides -3 and -.5 (its own pattern),
+# -1e-3, -inf and -nan, so that "--lr -inf" reaches the field's parser and its range message.
 _NEGATIVE_NUMBER = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^-(inf|infinity|nan)$", re.IGNORECASE)
 
 
