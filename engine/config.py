@@ -275,6 +275,34 @@ def validate(config: RunConfig) -> RunConfig:
     return config
 
 
+# What a settings file (TOML) or checkpoint (JSON) may hold for each kind of field, besides a
+# string (parsed like the form's text). A float for an int field is let through so that a whole
+# number such as 5.0 is accepted; parse_field rejects 5.5.
+_KIND_TYPES = {"int": ((int, float), "a whole number"), "float": ((int, float), "a number"),
+               "batch": ((int, float), "a whole number or \"full\""), "choice": ((), "a name in quotes"),
+               "text": ((), "a name in quotes"), "bool": ((bool,), "true or false"),
+               "layers": ((list,), "a list of whole numbers such as [16, 16]")}
+
+
+def _type_name(value) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    return {int: "an integer", float: "a number", list: "a list", dict: "a table", str: "text"}.get(
+        type(value), type(value).__name__)
+
+
+def _check_type(name: str, value) -> None:
+    """Refuse a value of the wrong type (e.g. ``hidden = 8``) naming the key and the type wanted."""
+    f = FIELDS[name]
+    types, wanted = _KIND_TYPES[f.kind]
+    ok = (isinstance(value, str) or (value is None and f.optional)
+          or (isinstance(value, types) and (f.kind == "bool" or not isinstance(value, bool))))
+    if ok and isinstance(value, list):
+        ok = all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+    if not ok:
+        raise ValueError(f"{f.label}: {name} must be {wanted}; got {_type_name(value)}")
+
+
 def from_mapping(data: dict, base: RunConfig | None = None, source: str = "settings") -> RunConfig:
     """Build a RunConfig from a dict of values or strings (TOML, CLI); unknown keys are errors."""
     base = base or RunConfig()
@@ -284,6 +312,7 @@ def from_mapping(data: dict, base: RunConfig | None = None, source: str = "setti
         name = key.replace("-", "_")
         if name not in known:
             raise ValueError(f"{source}: unknown setting {key!r}; known settings: {', '.join(sorted(known))}")
+        _check_type(name, value)
         if isinstance(value, list) and name == "hidden":
             value = ",".join(str(v) for v in value)
         changes[name] = parse_field(name, value if isinstance(value, str) else _exact_text(name, value))
@@ -325,6 +354,20 @@ def load_data(config: RunConfig):
                          standardize=config.standardize)
 
 
+def check_memory(config: RunConfig, data, sizes) -> None:
+    """Refuse a run whose data, network and batches would not fit the memory budget, before the
+    network or trainer allocates anything (raises MemoryBudgetError naming the sizes)."""
+    import numpy as np
+
+    from . import memory
+
+    batch = data.n_train if config.batch_size == "full" else config.batch_size
+    parts = memory.run_bytes(sizes, data.n_train, data.n_test, batch, np.dtype(config.dtype).itemsize)
+    detail = ", ".join(f"{name} {memory.format_size(n)}" for name, n in parts.items())
+    memory.require(f"training {'-'.join(map(str, sizes))} on {data.n_train} rows at batch "
+                   f"{min(batch, data.n_train)}", sum(parts.values()), detail)
+
+
 def build(config: RunConfig, data=None) -> Run:
     """Load the data (unless given) and build the network and trainer the config describes."""
     from .network import Network
@@ -333,6 +376,7 @@ def build(config: RunConfig, data=None) -> Run:
     validate(config)
     data = data if data is not None else load_data(config)
     sizes = [data.n_features, *config.hidden, output_units(config, data.n_classes)]
+    check_memory(config, data, sizes)
     net = Network(sizes, activation=config.activation, output=config.output, loss=config.loss,
                   l1=config.l1, l2=config.l2, init=None if config.init == "auto" else config.init,
                   seed=config.seed, dtype=config.dtype, init_scale=config.init_scale)

@@ -10,8 +10,10 @@ Exit status: 0 success, 1 a file problem, a diverged run or an output that could
 from __future__ import annotations
 
 import argparse
+import difflib
 import math
 import os
+import re
 import sys
 from dataclasses import fields
 
@@ -56,7 +58,8 @@ examples:
   mlp-tui train --load run.npz --epochs 20 --save run.npz
 
 exit status: 0 done, 1 diverged or a file problem, 2 bad arguments, 130 interrupted (Ctrl+C;
-the epochs completed so far are still written).
+143 SIGTERM, 129 SIGHUP, 141 broken pipe; the epochs completed so far are still written).
+memory: runs larger than MLP_TUI_MEMORY_LIMIT (default: half the available RAM) are refused.
 """
 
 
@@ -64,8 +67,24 @@ class UsageError(Exception):
     """A bad command line (exit status 2)."""
 
 
+# Arguments argparse must read as values, not options: besides -3 and -.5 (its own pattern),
+# -1e-3, -inf and -nan, so that "--lr -inf" reaches the field's parser and its range message.
+_NEGATIVE_NUMBER = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^-(inf|infinity|nan)$", re.IGNORECASE)
+
+
 class ArgumentParser(argparse.ArgumentParser):
     """Errors are ONE line naming the flag (no usage dump) and exit with status 2."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = _NEGATIVE_NUMBER
+
+    def parse_known_args(self, args=None, namespace=None):
+        args = sys.argv[1:] if args is None else list(args)
+        unknown = unknown_option(self, args)
+        if unknown:
+            self.error(unknown)
+        return super().parse_known_args(args, namespace)
 
     def error(self, message: str):  # noqa: D401 - argparse API
         if message.startswith("argument "):
@@ -80,6 +99,33 @@ class ArgumentParser(argparse.ArgumentParser):
             message = f"unknown option or extra argument: {message.partition(': ')[2]} (see {self.prog} --help)"
         message = message.replace("\n", " ")
         self.exit(2, f"{PROG}: error: {message}\n")
+
+
+def _option_strings(parser: argparse.ArgumentParser) -> set[str]:
+    """Every option the parser and its subcommands know."""
+    names = set(parser._option_string_actions)
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                names |= _option_strings(sub)
+    return names
+
+
+def unknown_option(parser: argparse.ArgumentParser, args: list[str]) -> str | None:
+    """A message naming the first --option nobody knows, with the nearest real one; otherwise
+    argparse would take the option's value for the command ("unknown command '8'" for --hid 8)."""
+    known = _option_strings(parser)
+    for token in args:
+        if token == "--":
+            return None
+        name = token.split("=", 1)[0]
+        if not name.startswith("--") or name in known:
+            continue
+        starting = sorted(k for k in known if k.startswith(name))
+        close = starting or difflib.get_close_matches(name, sorted(known), n=1)
+        hint = f"did you mean {' or '.join(close[:3])}?" if close else f"see {PROG} --help"
+        return f"{name[:40]}: unknown option ({hint})"
+    return None
 
 
 def _field_type(name: str):
@@ -392,6 +438,12 @@ def _main(argv) -> int:
 
             checkpoint = load(load_path)
         config = resolve_config(args, checkpoint)
+        if args.command == "train":
+            from .clashes import output_clash
+
+            clash = output_clash(args, config)
+            if clash:
+                raise UsageError(clash)
         run = build_run(config, checkpoint)  # a bad dataset fails here, before any dashboard opens
     except UsageError as e:
         return _fail(str(e), 2)

@@ -24,6 +24,7 @@ from pathlib import Path
 from engine.atomic import atomic_write
 from engine.config import FIELDS, RunConfig, from_mapping
 from engine.errors import EngineError
+from engine.inputs import read_input
 from mlp_tui.pace import parse_speed
 
 # Keys that set up the dashboard rather than the training run: name -> parser (raises ValueError).
@@ -56,15 +57,7 @@ def read_config(path) -> dict:
         raise ConfigFileError(f"{shown}: no such file", shown)
     if p.is_dir():
         raise ConfigFileError(f"{shown}: is a folder, not a settings file", shown)
-    try:
-        with open(p, "rb") as f:
-            raw = f.read(MAX_BYTES + 1)
-    except PermissionError:
-        raise ConfigFileError(f"{shown}: cannot read the file: permission denied", shown) from None
-    except OSError as e:
-        raise ConfigFileError(f"{shown}: cannot read the file: {e.strerror or e}", shown) from None
-    if len(raw) > MAX_BYTES:
-        raise ConfigFileError(f"{shown}: too large for a settings file (over {MAX_BYTES} bytes)", shown)
+    raw = read_input(p, shown, MAX_BYTES, ConfigFileError)  # no hang on a FIFO, no /dev/zero
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -88,6 +81,9 @@ def read_config(path) -> dict:
             message = message[:-len("(at end of document)")].rstrip() + " at the end of the file"
         where = f"line {line}: " if line else ""
         raise ConfigFileError(f"{shown}: {where}invalid TOML: {message}", shown, line) from None
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        raise ConfigFileError(f"{shown}: values nested too deeply; a settings file holds plain "
+                              f"'key = value' lines", shown) from None
     for key, value in data.items():
         if isinstance(value, dict):
             raise ConfigFileError(f"{shown}: sections such as [{key}] are not supported; "
