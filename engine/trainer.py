@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .clipping import clip_by_global_norm, clip_by_value
+from .clipping import clip_by_global_norm, clip_by_value, explain_clip, global_norm, norm_scale
 from .history import History
 from .optimizers import make_optimizer
 from .schedules import make_schedule
@@ -375,7 +375,8 @@ class Trainer:
             return trace
         # The optimizer used net.grad as clipping left it; without clipping that is dW itself.
         after = net.params.copy()
-        g = net.grad.copy() if (self.clip_norm or self.clip_value) else grad
+        clipping = self._clipping(grad)
+        g = net.grad.copy() if clipping else grad
         frozen = copy.copy(self.optimizer)  # keeps t and the hyperparameters of this very step
         state_after = frozen.snapshot_state()
         trace._values["lr"] = np.array(lr)
@@ -388,14 +389,26 @@ class Trainer:
                 for kind, shape, offset in (("W", w_shape, offset_w), ("b", b_shape, offset_b)):
                     name, size = f"{kind}{l}", math.prod(shape)
                     t.add(TraceStep("update", f"{name}_new", after[offset:offset + size].reshape(shape),
-                                    frozen.formula(name), (name, f"d{name}"), l,
-                                    _explain_update(frozen, name, shape, offset, before, g, after, lr,
-                                                    state_before, state_after)))
+                                    _update_formula(frozen, name, clipping), (name, f"d{name}"), l,
+                                    _explain_update(frozen, name, shape, offset, before, grad, g, after, lr,
+                                                    state_before, state_after, clipping)))
                 offset_w += math.prod(w_shape)
                 offset_b += math.prod(b_shape)
 
         trace.defer(add_update_stages)
         return trace
+
+    def _clipping(self, grad: np.ndarray) -> tuple | None:
+        """What clipping did to the gradient ``grad`` this step, for the explanations:
+        (clip_value or None, the norm after value clipping, clip_norm or None if it did not
+        scale), or None when the gradient went to the optimizer unchanged."""
+        by_value = grad
+        if self.clip_value:
+            by_value = grad.copy()
+            clip_by_value(by_value, self.clip_value)
+        norm = global_norm(by_value)
+        scaled = self.clip_norm if self.clip_norm and norm_scale(norm, self.clip_norm) != 1.0 else None
+        return (self.clip_value, norm, scaled) if (self.clip_value or scaled) else None
 
     # ----- snapshots -------------------------------------------------------------------------------
     def snapshot(self, state: str = "idle") -> Snapshot:
@@ -447,10 +460,22 @@ class Trainer:
         self._good_step = self.step_count
 
 
-def _explain_update(opt, name, shape, offset, before, g, after, lr, state_before, state_after):
+def _update_formula(opt, name: str, clipping) -> str:
+    if clipping is None:
+        return opt.formula(name)
+    return f"g = clip(d{name}); {opt.formula(name, grad='g')}"
+
+
+def _explain_update(opt, name, shape, offset, before, raw, g, after, lr, state_before, state_after, clipping):
+    """The update of one element; with clipping, first how dW became the gradient g it used."""
     def explain(ix):
         k = offset + int(np.ravel_multi_index(ix, shape))
         label = f"{name}[{','.join(str(i) for i in ix)}]"
-        return opt.explain_element(k, label, float(before[k]), float(g[k]), lr, state_before, state_after,
-                                   float(after[k]))
+        if clipping is None:
+            return opt.explain_element(k, label, float(before[k]), float(g[k]), lr, state_before, state_after,
+                                       float(after[k]))
+        clip = explain_clip(label, float(raw[k]), float(g[k]), *clipping)
+        update = opt.explain_element(k, label, float(before[k]), float(g[k]), lr, state_before, state_after,
+                                     float(after[k]), grad="g" + label[len(name):])
+        return clip + "\n" + update
     return explain
