@@ -51,11 +51,9 @@ def clip_by_value(grad: np.ndarray, limit: float) -> None:
 
 def explain_clip(label: str, raw: float, clipped: float, clip_value: float | None, norm: float,
                  clip_norm: float | None) -> str:
-    """``g[0,2] = clip(dW1[0,2]) = ... = clipped``: one gradient element through clip-by-value
+    """``g = clip(dW1[0,2]) = ... = clipped``: one gradient element through clip-by-value
     (``clip_value``, None when off) and then clip-by-norm (``norm``: the gradient's norm after
     the value clipping; ``clip_norm``: None when it did not scale the gradient)."""
-    i = label.find("[")
-    idx = label[i:] if i >= 0 else ""
     sym = f"min(max(d{label}, -clip_value), clip_value)" if clip_value else f"d{label}"
     if clip_norm:
         sym += " * clip_norm/|grad|"
@@ -67,4 +65,4 @@ def explain_clip(label: str, raw: float, clipped: float, clip_value: float | Non
 
     def numeric(d):
         return f"{by_value(d)} * ({num(clip_norm, d)}/{num(norm, d)})" if clip_norm else by_value(d)
-    return f"g{idx} = clip(d{label}) = {sym} = {equation(numeric, clipped)}"
+    return f"g = clip(d{label}) = {sym} = {equation(numeric, clipped)}"

@@ -245,10 +245,11 @@ class Optimizer:
     def explain_element(self, k: int, label: str, before: float, g: float, lr: float,
                         state_before: dict, state_after: dict, after: float, grad: str | None = None) -> str:
         """One element's update with the real numbers, one line per stage, ending with the change
-        ``Δ`` (or the velocity that is the change) and ``label_new = label + Δ``.
+        ``Δ`` (or the velocity that is the change) and ``label_new = label + Δ``. The optimizer's
+        state (m, v, ...) is named without the index: every line is about the one element.
 
         ``k`` is the flat index into the state arrays, ``label`` e.g. ``"W1[0,2]"``, ``grad`` the
-        gradient's name (default ``"d" + label``; ``"g[0,2]"`` after clipping), ``before``/``g``/
+        gradient's name (default ``"d" + label``; ``"g"`` after clipping), ``before``/``g``/
         ``after`` are the parameter before, the gradient used and the parameter after the step;
         ``state_before``/``state_after`` are ``snapshot_state()`` taken before and after the step.
         Every line evaluates to its result as printed (see ``arith``).
@@ -278,11 +279,11 @@ class SGD(Optimizer):
         return f"{param}_new = {param} - lr * {grad}"
 
     def explain_element(self, k, label, before, g, lr, state_before, state_after, after, grad=None):
-        grad, idx = grad or f"d{label}", _split_label(label)[1]
+        grad = grad or f"d{label}"
         delta = -(g * lr)
         return "\n".join([
-            _line(f"Δ{idx}", f"-lr*{grad}", lambda d: f"-{num(lr, d)}*{opnd(g, d)}", delta),
-            _new_value_line(label, f"Δ{idx}", before, delta, after)])
+            _line("Δ", f"-lr*{grad}", lambda d: f"-{num(lr, d)}*{opnd(g, d)}", delta),
+            _new_value_line(label, "Δ", before, delta, after)])
 
 
 class Momentum(Optimizer):
@@ -307,15 +308,14 @@ class Momentum(Optimizer):
     def _v_line(self, k, lhs, grad, g, lr, state_before, state_after):
         """``v = mu*v - lr*g``: the line, v before and v after."""
         v0, v1, mu = float(state_before["v"][k]), float(state_after["v"][k]), self.momentum
-        idx = _split_label(lhs)[1]
-        line = _line(lhs, f"mu*v{idx} - lr*{grad}",
+        line = _line(lhs, f"mu*v - lr*{grad}",
                      lambda d: f"{num(mu, d)}*{opnd(v0, d)} - {opnd(lr, d)}*{opnd(g, d)}", v1)
         return line, v0, v1
 
     def explain_element(self, k, label, before, g, lr, state_before, state_after, after, grad=None):
-        grad, idx = grad or f"d{label}", _split_label(label)[1]
-        line, _, v1 = self._v_line(k, f"v{idx}", grad, g, lr, state_before, state_after)
-        return line + "\n" + _new_value_line(label, f"v{idx}", before, v1, after)
+        grad = grad or f"d{label}"
+        line, _, v1 = self._v_line(k, "v", grad, g, lr, state_before, state_after)
+        return line + "\n" + _new_value_line(label, "v", before, v1, after)
 
 
 class Nesterov(Momentum):
@@ -338,15 +338,15 @@ class Nesterov(Momentum):
         return f"v_new = mu*v - lr*{grad}; {param}_new = {param} - mu*v + (1+mu)*v_new"
 
     def explain_element(self, k, label, before, g, lr, state_before, state_after, after, grad=None):
-        grad, idx = grad or f"d{label}", _split_label(label)[1]
-        line, v0, v1 = self._v_line(k, f"v_new{idx}", grad, g, lr, state_before, state_after)
+        grad = grad or f"d{label}"
+        line, v0, v1 = self._v_line(k, "v_new", grad, g, lr, state_before, state_after)
         mu = self.momentum
         delta = -mu * v0 + (1 + mu) * v1
         return "\n".join([
             line,
-            _line(f"Δ{idx}", f"-mu*v{idx} + (1+mu)*v_new{idx}",
+            _line("Δ", f"-mu*v + (1+mu)*v_new",
                   lambda d: f"-{num(mu, d)}*{opnd(v0, d)} + (1+{num(mu, d)})*{_prior(v1, d)}", delta),
-            _new_value_line(label, f"Δ{idx}", before, delta, after)])
+            _new_value_line(label, "Δ", before, delta, after)])
 
 
 class Adam(Optimizer):
@@ -396,7 +396,7 @@ class Adam(Optimizer):
     def explain_element(self, k, label, before, g, lr, state_before, state_after, after, grad=None):
         """As the base class; ``t`` is the current step count, so call it right after the
         step being explained."""
-        grad, idx = grad or f"d{label}", _split_label(label)[1]
+        grad = grad or f"d{label}"
         b1, b2, eps, t = self.beta1, self.beta2, self.eps, max(self.t, 1)
         m0, m1 = float(state_before["m"][k]), float(state_after["m"][k])
         v0, v1 = float(state_before["v"][k]), float(state_after["v"][k])
@@ -404,15 +404,15 @@ class Adam(Optimizer):
         v_hat = v1 / (1 - b2 ** t)
         delta = -lr * m_hat / (math.sqrt(v_hat) + eps)
         return "\n".join([
-            _line(f"m{idx}", f"b1*m{idx} + (1-b1)*{grad}",
+            _line("m", f"b1*m + (1-b1)*{grad}",
                   lambda d: f"{num(b1, d)}*{opnd(m0, d)} + (1-{num(b1, d)})*{opnd(g, d)}", m1),
-            _line(f"v{idx}", f"b2*v{idx} + (1-b2)*{grad}**2",
+            _line("v", f"b2*v + (1-b2)*{grad}**2",
                   lambda d: f"{num(b2, d)}*{opnd(v0, d)} + (1-{num(b2, d)})*{opnd(g, d)}**2", v1),
-            _line(f"m_hat{idx}", f"m{idx}/(1-b1**t)", lambda d: f"{_prior(m1, d)}/(1-{num(b1, d)}**{t})", m_hat),
-            _line(f"v_hat{idx}", f"v{idx}/(1-b2**t)", lambda d: f"{_prior(v1, d)}/(1-{num(b2, d)}**{t})", v_hat),
-            _line(f"Δ{idx}", f"-lr*m_hat{idx}/(sqrt(v_hat{idx}) + eps)",
+            _line("m_hat", "m/(1-b1**t)", lambda d: f"{_prior(m1, d)}/(1-{num(b1, d)}**{t})", m_hat),
+            _line("v_hat", "v/(1-b2**t)", lambda d: f"{_prior(v1, d)}/(1-{num(b2, d)}**{t})", v_hat),
+            _line("Δ", f"-lr*m_hat/(sqrt(v_hat) + eps)",
                   lambda d: f"-{num(lr, d)}*{_prior(m_hat, d)}/(sqrt({_prior(v_hat, d)}) + {num(eps, d)})", delta),
-            _new_value_line(label, f"Δ{idx}", before, delta, after),
+            _new_value_line(label, "Δ", before, delta, after),
         ])
 
 
@@ -444,16 +444,16 @@ class RMSProp(Optimizer):
                 f"{param}_new = {param} - lr * {grad} / (sqrt(s) + eps)")
 
     def explain_element(self, k, label, before, g, lr, state_before, state_after, after, grad=None):
-        grad, idx = grad or f"d{label}", _split_label(label)[1]
+        grad = grad or f"d{label}"
         rho, eps = self.rho, self.eps
         s0, s1 = float(state_before["s"][k]), float(state_after["s"][k])
         delta = -lr * g / (math.sqrt(s1) + eps)
         return "\n".join([
-            _line(f"s{idx}", f"rho*s{idx} + (1-rho)*{grad}**2",
+            _line("s", f"rho*s + (1-rho)*{grad}**2",
                   lambda d: f"{num(rho, d)}*{opnd(s0, d)} + (1-{num(rho, d)})*{opnd(g, d)}**2", s1),
-            _line(f"Δ{idx}", f"-lr*{grad}/(sqrt(s{idx}) + eps)",
+            _line("Δ", f"-lr*{grad}/(sqrt(s) + eps)",
                   lambda d: f"-{num(lr, d)}*{opnd(g, d)}/(sqrt({_prior(s1, d)}) + {num(eps, d)})", delta),
-            _new_value_line(label, f"Δ{idx}", before, delta, after),
+            _new_value_line(label, "Δ", before, delta, after),
         ])
 
 

@@ -476,6 +476,6 @@ def _explain_update(opt, name, shape, offset, before, raw, g, after, lr, state_b
                                        float(after[k]))
         clip = explain_clip(label, float(raw[k]), float(g[k]), *clipping)
         update = opt.explain_element(k, label, float(before[k]), float(g[k]), lr, state_before, state_after,
-                                     float(after[k]), grad="g" + label[len(name):])
+                                     float(after[k]), grad="g")
         return clip + "\n" + update
     return explain

@@ -42,7 +42,7 @@ class InspectorPanel(Vertical):
     InspectorPanel #pipeline { height: auto; max-height: 3; }
     InspectorPanel #stage { height: auto; max-height: 4; color: $text; }
     InspectorPanel MatrixView { height: 1fr; min-height: 3; }
-    InspectorPanel #explain { height: auto; max-height: 7; color: $text; background: $boost; }
+    InspectorPanel #explain { height: auto; max-height: 60%; color: $text; background: $boost; }
     """
 
     class StageChanged(Message):
