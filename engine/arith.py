@@ -62,6 +62,8 @@ def _agrees(x: float, value: float, digits: int) -> bool:
     Judged by the digits asked for, not by the printed text, whose trailing zeros are dropped
     (0.500000 prints as 0.5 and must not accept 0.54)."""
     stated = float(num(value, digits))
+    if not math.isfinite(stated):  # a diverged value: nothing to agree with
+        return False
     if stated == 0.0:
         return x == 0.0
     half = 0.5 * 10.0 ** (math.floor(math.log10(abs(stated))) - digits + 1)

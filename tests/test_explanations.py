@@ -156,3 +156,18 @@ def test_soft_targets(output, loss):
     for step in trace.steps:
         for index in np.ndindex(step.value.shape):
             check_line(trace.explain(step.name, index))
+
+
+def test_non_finite_values_are_explained_without_crashing():
+    net = engine.Network([2, 3, 2], activation="tanh", seed=0)
+    net.layers[0].W[0, 0] = np.nan  # as a diverged step leaves it: nan spreads through the pass
+    trace = net.trace(np.array([[1.0, 2.0], [-1.0, 0.5]]), np.array([0, 1]))
+    assert not np.isfinite(trace["z1"][0, 0])
+    non_finite = 0
+    for step in trace.steps:
+        for index in np.ndindex(step.value.shape):
+            text, value = trace.explain(step.name, index), float(step.value[index])
+            if not math.isfinite(value):
+                assert text.endswith(f" = {value}"), text
+                non_finite += 1
+    assert non_finite > 5
