@@ -19,6 +19,7 @@ import numpy as np
 
 from .activations import DERIVATIVE_FORMULA
 from .arith import equation, num, opnd
+from .losses import log_sigmoid
 
 MAX_TERMS = 8  # longer sums write out the first and last few terms and the rest as one number
 HEAD, TAIL = 3, 2
@@ -38,11 +39,11 @@ def _dot(x, y) -> float:
 
 
 def written_sum(count: int, symbol: Callable[[int], str], term: Callable[[int, int], str],
-                rest: Callable[[range], float]) -> tuple[str, Callable[[int], str]]:
+                rest: Callable[[slice], float]) -> tuple[str, Callable[[int], str]]:
     """A sum of ``count`` terms: its symbolic text and a builder of its numeric text.
 
     ``symbol(k)`` is term k's symbolic text, ``term(k, d)`` its numbers at d significant digits
-    and ``rest(ks)`` the exact sum of the terms ``ks``. Past MAX_TERMS terms the middle ones are
+    and ``rest(ks)`` the exact sum of the terms in slice ``ks``. Past MAX_TERMS terms the middle ones are
     one term, ``rest[3..N-3]`` in the symbolic text and their sum in the numbers, so the numbers
     still add up to the result as printed.
     """
@@ -313,7 +314,7 @@ def _explain_a(v, l, f, leak):
         body = {"sigmoid": lambda d: f"1/(1+exp(-{opnd(zz, d)}))",
                 "tanh": lambda d: f"tanh({num(zz, d)})",
                 "relu": lambda d: f"max(0, {num(zz, d)})",
-                "leaky_relu": lambda d: num(zz, d) if zz > 0 else f"{leak!r}*{opnd(zz, d)}",
+                "leaky_relu": lambda d: num(zz, d) if zz > 0 else f"{num(leak, d)}*{opnd(zz, d)}",
                 "linear": lambda d: num(zz, d)}[f]
         return f"{head} = {equation(body, a[i, j])}"
     return explain
@@ -322,8 +323,6 @@ def _explain_a(v, l, f, leak):
 def _loss_terms(v, net, L):
     """The loss formula as text, the cells it sums over, term(c, d): cell c's numbers at d digits,
     and value(c): cell c's exact term."""
-    from .losses import log_sigmoid
-
     A, Y, Z = v[f"a{L}"], v["Y"], v[f"z{L}"]
     if net.loss == "mse":
         cells = list(np.ndindex(A.shape))
@@ -354,7 +353,7 @@ def _explain_loss(v, net, L):
         _, terms = written_sum(len(cells), str, lambda k, d: term(cells[k], d),
                                lambda ks: math.fsum(value(c) for c in cells[ks]))
         factor = f"(1/{2 * n})" if net.loss == "mse" else f"-(1/{n})"
-        w = np.concatenate([v[f"W{l}"].ravel() for l in range(1, L + 1)])
+        w = _f64(np.concatenate([v[f"W{l}"].ravel() for l in range(1, L + 1)]))
         sq, ab = float(np.vdot(w, w)), float(np.abs(w).sum())
 
         def numeric(d):
@@ -364,7 +363,8 @@ def _explain_loss(v, net, L):
             if net.l1:
                 text += f" + ({num(net.l1, d)}/{n}) * {num(ab, d)}"
             return text
-        terms_note = f"  ({len(cells)} terms)" if len(cells) > MAX_TERMS else ""
+        count = len(cells)
+        terms_note = f"  ({count} terms, {HEAD}..{count - TAIL - 1} summed as one)" if count > MAX_TERMS else ""
         return f"loss = {sym}{terms_note} = {equation(numeric, v['loss'])}"
     return explain
 
@@ -401,7 +401,7 @@ def _explain_hidden_delta(v, l, f, leak):
         slope = {"sigmoid": lambda d: f"{num(a, d)}*(1-{opnd(a, d)})",
                  "tanh": lambda d: f"(1-{opnd(a, d)}**2)",  # parenthesised: it is one factor
                  "relu": lambda d: "1" if z > 0 else "0",
-                 "leaky_relu": lambda d: "1" if z > 0 else repr(leak),
+                 "leaky_relu": lambda d: "1" if z > 0 else num(leak, d),
                  "linear": lambda d: "1"}[f]
         return (f"dz{l}{idx(i, j)} = da{l}{idx(i, j)} * {f}'(z{l}{idx(i, j)}),  {rule}  = "
                 + equation(lambda d: f"{opnd(da, d)} * {slope(d)}", dz))
