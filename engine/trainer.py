@@ -375,8 +375,8 @@ class Trainer:
             return trace
         # The optimizer used net.grad as clipping left it; without clipping that is dW itself.
         after = net.params.copy()
-        clipping = self._clipping(grad)
-        g = net.grad.copy() if clipping else grad
+        clip_value, clip_norm = self.clip_value, self.clip_norm
+        g = net.grad.copy() if (clip_value or clip_norm) else grad
         frozen = copy.copy(self.optimizer)  # keeps t and the hyperparameters of this very step
         state_after = frozen.snapshot_state()
         trace._values["lr"] = np.array(lr)
@@ -384,6 +384,7 @@ class Trainer:
         n_weights = net.n_weights
 
         def add_update_stages(t: Trace) -> None:
+            clipping = _clipping(grad, clip_value, clip_norm)
             offset_w, offset_b = 0, n_weights
             for l, (w_shape, b_shape) in enumerate(shapes, start=1):
                 for kind, shape, offset in (("W", w_shape, offset_w), ("b", b_shape, offset_b)):
@@ -397,18 +398,6 @@ class Trainer:
 
         trace.defer(add_update_stages)
         return trace
-
-    def _clipping(self, grad: np.ndarray) -> tuple | None:
-        """What clipping did to the gradient ``grad`` this step, for the explanations:
-        (clip_value or None, the norm after value clipping, clip_norm or None if it did not
-        scale), or None when the gradient went to the optimizer unchanged."""
-        by_value = grad
-        if self.clip_value:
-            by_value = grad.copy()
-            clip_by_value(by_value, self.clip_value)
-        norm = global_norm(by_value)
-        scaled = self.clip_norm if self.clip_norm and norm_scale(norm, self.clip_norm) != 1.0 else None
-        return (self.clip_value, norm, scaled) if (self.clip_value or scaled) else None
 
     # ----- snapshots -------------------------------------------------------------------------------
     def snapshot(self, state: str = "idle") -> Snapshot:
@@ -458,6 +447,21 @@ class Trainer:
             np.take(self._Y_train, self.perm, axis=0, out=self._Ys)
         np.copyto(self._good, self.net.params)
         self._good_step = self.step_count
+
+
+def _clipping(grad: np.ndarray, clip_value, clip_norm) -> tuple | None:
+    """What clipping did to the gradient ``grad``, for the explanations: (clip_value or None, the
+    norm after value clipping, clip_norm or None if it did not scale), or None when the gradient
+    went to the optimizer unchanged."""
+    if not (clip_value or clip_norm):
+        return None
+    by_value = grad
+    if clip_value:
+        by_value = grad.copy()
+        clip_by_value(by_value, clip_value)
+    norm = global_norm(by_value)
+    scaled = clip_norm if clip_norm and norm_scale(norm, clip_norm) != 1.0 else None
+    return (clip_value, norm, scaled) if (clip_value or scaled) else None
 
 
 def _update_formula(opt, name: str, clipping) -> str:
