@@ -353,8 +353,9 @@ def _explain_loss(v, net, L):
         _, terms = written_sum(len(cells), str, lambda k, d: term(cells[k], d),
                                lambda ks: math.fsum(value(c) for c in cells[ks]))
         factor = f"(1/{2 * n})" if net.loss == "mse" else f"-(1/{n})"
-        w = _f64(np.concatenate([v[f"W{l}"].ravel() for l in range(1, L + 1)]))
-        sq, ab = float(np.vdot(w, w)), float(np.abs(w).sum())
+        w = _f64(np.concatenate([v[f"W{l}"].ravel() for l in range(1, L + 1)])) if net.l1 or net.l2 else None
+        sq = float(np.vdot(w, w)) if net.l2 else 0.0
+        ab = float(np.abs(w).sum()) if net.l1 else 0.0
 
         def numeric(d):
             text = f"{factor} * ({terms(d)})"
