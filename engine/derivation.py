@@ -15,7 +15,9 @@ expression's value rounded for display, so evaluating what is printed gives what
 """
 from __future__ import annotations
 
-from .trace import Trace, normalise_index, result
+from .losses import delta_is_residual
+from .arith import RESULT_DIGITS, num
+from .trace import Trace, normalise_index
 
 
 def output_layer(trace: Trace) -> int:
@@ -26,12 +28,6 @@ def output_layer(trace: Trace) -> int:
 def output_delta_name(trace: Trace) -> str:
     """The name of the output delta's stage, e.g. "dz2"."""
     return f"dz{output_layer(trace)}"
-
-
-def delta_is_residual(output: str, loss: str) -> bool:
-    """Whether dz_L reduces to the tutorials' (a_L - Y)/n: each output paired with its
-    canonical loss (softmax or sigmoid with cross-entropy, linear with squared error)."""
-    return loss == "cross_entropy" or output == "linear"
 
 
 def exact(x: float) -> str:
@@ -47,7 +43,7 @@ def factor(x: float) -> str:
 
 
 def line(name: str, symbolic: str, numeric: str, value: float) -> str:
-    return f"{name} = {symbolic} = {numeric} = {result(value + 0.0)}"  # + 0.0: no "-0"
+    return f"{name} = {symbolic} = {numeric} = {num(value + 0.0, RESULT_DIGITS)}"  # + 0.0: no "-0"
 
 
 def derive_output_delta(trace: Trace, index) -> list[str]:

@@ -76,3 +76,9 @@ def output_delta(output: str, loss: str, z, a, y, out, tmp, derivative=None):
     derivative(z, a, tmp)
     out *= tmp
     return out
+
+
+def delta_is_residual(output: str, loss: str) -> bool:
+    """Whether dz_L reduces to the tutorials' (a_L - Y)/n: each output paired with its
+    canonical loss (softmax or sigmoid with cross-entropy, linear with squared error)."""
+    return loss == "cross_entropy" or output == "linear"

@@ -28,6 +28,8 @@ import math
 
 import numpy as np
 
+from .arith import RESULT_DIGITS, digits_to_show, equation, num, opnd
+
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam", "rmsprop")
 DTYPES = ("float64", "float32")
 
@@ -77,18 +79,24 @@ class _Hyper:
         obj.__dict__[self.slot] = self.check(self.name, value)
 
 
-# ----------------------------------------------------------------------------- formatting
+# ----------------------------------------------------------------------------- explaining
 
-def _f(x) -> str:
-    """A number as the first operand (after '=')."""
-    return f"{float(x):.4g}"
+def _line(lhs: str, symbolic: str, build, value, **digits) -> str:
+    """``lhs = symbolic = numeric = value`` with the digits chosen by ``arith.equation``."""
+    return f"{lhs} = {symbolic} = {equation(build, value, **digits)}"
 
 
-def _o(x) -> str:
-    """A number following an operator: negatives in parentheses."""
-    x = float(x)
-    s = f"{x:.4g}"
-    return f"({s})" if s.startswith("-") else s
+def _prior(x, d: int) -> str:
+    """A number stated as the result of an earlier line: at least as many digits as it had there."""
+    return opnd(x, max(d, RESULT_DIGITS))
+
+
+def _new_value_line(label: str, change: str, before: float, delta: float, after: float) -> str:
+    """``W1_new[0,2] = W1[0,2] + Δ = ...``: before and after with digits enough to show the change."""
+    name, idx = _split_label(label)
+    digits = digits_to_show(after, delta)
+    return _line(f"{name}_new{idx}", f"{label} + {change}",
+                 lambda d: f"{num(before, d)} + {_prior(delta, d)}", after, digits=digits, start=digits)
 
 
 def _split_label(label: str) -> tuple[str, str]:
@@ -229,19 +237,22 @@ class Optimizer:
         """Copies of the per-parameter state arrays (empty for sgd)."""
         return {s: arr.copy() for s, arr in self._states.items()}
 
-    def formula(self, param: str = "W1") -> str:
-        """The update as vector formula text for parameter ``param``."""
+    def formula(self, param: str = "W1", grad: str | None = None) -> str:
+        """The update as vector formula text for parameter ``param`` and its gradient ``grad``
+        (default ``"d" + param``)."""
         raise NotImplementedError  # pragma: no cover
 
     def explain_element(self, k: int, label: str, before: float, g: float, lr: float,
-                        state_before: dict, state_after: dict, after: float) -> str:
-        """One element's update with the real numbers, one line per stage.
+                        state_before: dict, state_after: dict, after: float, grad: str | None = None) -> str:
+        """One element's update with the real numbers, one line per stage, ending with the change
+        ``Δ`` (or the velocity that is the change) and ``label_new = label + Δ``. The optimizer's
+        state (m, v, ...) is named without the index: every line is about the one element.
 
-        ``k`` is the flat index into the state arrays, ``label`` e.g. ``"W1[0,2]"`` (the
-        gradient is ``"d" + label``), ``before``/``g``/``after`` are the parameter before,
-        its gradient and the parameter after the step; ``state_before``/``state_after`` are
-        ``snapshot_state()`` taken before and after the step. Operands use ``.4g``; the last
-        number is ``after`` with ``.6g``.
+        ``k`` is the flat index into the state arrays, ``label`` e.g. ``"W1[0,2]"``, ``grad`` the
+        gradient's name (default ``"d" + label``; ``"g"`` after clipping), ``before``/``g``/
+        ``after`` are the parameter before, the gradient used and the parameter after the step;
+        ``state_before``/``state_after`` are ``snapshot_state()`` taken before and after the step.
+        Every line evaluates to its result as printed (see ``arith``).
         """
         raise NotImplementedError  # pragma: no cover
 
@@ -263,13 +274,16 @@ class SGD(Optimizer):
         np.multiply(g, lr, out=s)
         np.subtract(p, s, out=p)
 
-    def formula(self, param="W1"):
-        return f"{param}_new = {param} - lr * d{param}"
+    def formula(self, param="W1", grad=None):
+        grad = grad or f"d{param}"
+        return f"{param}_new = {param} - lr * {grad}"
 
-    def explain_element(self, k, label, before, g, lr, state_before, state_after, after):
-        name, idx = _split_label(label)
-        return (f"{name}_new{idx} = {label} - lr*d{label} = "
-                f"{_f(before)} - {_o(lr)}*{_o(g)} = {float(after):.6g}")
+    def explain_element(self, k, label, before, g, lr, state_before, state_after, after, grad=None):
+        grad = grad or f"d{label}"
+        delta = -(g * lr)
+        return "\n".join([
+            _line("Δ", f"-lr*{grad}", lambda d: f"-{num(lr, d)}*{opnd(g, d)}", delta),
+            _new_value_line(label, "Δ", before, delta, after)])
 
 
 class Momentum(Optimizer):
@@ -287,22 +301,21 @@ class Momentum(Optimizer):
         v -= s
         p += v
 
-    def formula(self, param="W1"):
-        return f"v = mu*v - lr*d{param}; {param}_new = {param} + v"
+    def formula(self, param="W1", grad=None):
+        grad = grad or f"d{param}"
+        return f"v = mu*v - lr*{grad}; {param}_new = {param} + v"
 
-    def _v_line(self, k, label, g, lr, state_before, state_after):
-        name, idx = _split_label(label)
-        v0 = float(state_before["v"][k])
-        v1 = float(state_after["v"][k])
-        line = (f"v{idx} = mu*v{idx} - lr*d{label} = "
-                f"{_f(self.momentum)}*{_o(v0)} - {_o(lr)}*{_o(g)} = {_f(v1)}")
+    def _v_line(self, k, lhs, grad, g, lr, state_before, state_after):
+        """``v = mu*v - lr*g``: the line, v before and v after."""
+        v0, v1, mu = float(state_before["v"][k]), float(state_after["v"][k]), self.momentum
+        line = _line(lhs, f"mu*v - lr*{grad}",
+                     lambda d: f"{num(mu, d)}*{opnd(v0, d)} - {opnd(lr, d)}*{opnd(g, d)}", v1)
         return line, v0, v1
 
-    def explain_element(self, k, label, before, g, lr, state_before, state_after, after):
-        name, idx = _split_label(label)
-        line, _, v1 = self._v_line(k, label, g, lr, state_before, state_after)
-        return (line + "\n" + f"{name}_new{idx} = {label} + v{idx} = "
-                f"{_f(before)} + {_o(v1)} = {float(after):.6g}")
+    def explain_element(self, k, label, before, g, lr, state_before, state_after, after, grad=None):
+        grad = grad or f"d{label}"
+        line, _, v1 = self._v_line(k, "v", grad, g, lr, state_before, state_after)
+        return line + "\n" + _new_value_line(label, "v", before, v1, after)
 
 
 class Nesterov(Momentum):
@@ -320,17 +333,20 @@ class Nesterov(Momentum):
         np.multiply(v, 1.0 + mu, out=s)
         p += s                   # p += (1+mu)*v_new
 
-    def formula(self, param="W1"):
-        return f"v_new = mu*v - lr*d{param}; {param}_new = {param} - mu*v + (1+mu)*v_new"
+    def formula(self, param="W1", grad=None):
+        grad = grad or f"d{param}"
+        return f"v_new = mu*v - lr*{grad}; {param}_new = {param} - mu*v + (1+mu)*v_new"
 
-    def explain_element(self, k, label, before, g, lr, state_before, state_after, after):
-        name, idx = _split_label(label)
-        line, v0, v1 = self._v_line(k, label, g, lr, state_before, state_after)
-        line = line.replace(f"v{idx} = ", f"v_new{idx} = ", 1)
+    def explain_element(self, k, label, before, g, lr, state_before, state_after, after, grad=None):
+        grad = grad or f"d{label}"
+        line, v0, v1 = self._v_line(k, "v_new", grad, g, lr, state_before, state_after)
         mu = self.momentum
-        return (line + "\n" + f"{name}_new{idx} = {label} - mu*v{idx} + (1+mu)*v_new{idx} = "
-                f"{_f(before)} - {_o(mu)}*{_o(v0)} + {_o(1.0 + mu)}*{_o(v1)} = "
-                f"{float(after):.6g}")
+        delta = -mu * v0 + (1 + mu) * v1
+        return "\n".join([
+            line,
+            _line("Δ", f"-mu*v + (1+mu)*v_new",
+                  lambda d: f"-{num(mu, d)}*{opnd(v0, d)} + (1+{num(mu, d)})*{_prior(v1, d)}", delta),
+            _new_value_line(label, "Δ", before, delta, after)])
 
 
 class Adam(Optimizer):
@@ -371,30 +387,32 @@ class Adam(Optimizer):
         s *= lr * rc2 / c1
         p -= s
 
-    def formula(self, param="W1"):
-        return (f"m = b1*m + (1-b1)*d{param}; v = b2*v + (1-b2)*d{param}**2; "
+    def formula(self, param="W1", grad=None):
+        grad = grad or f"d{param}"
+        return (f"m = b1*m + (1-b1)*{grad}; v = b2*v + (1-b2)*{grad}**2; "
                 f"m_hat = m/(1-b1**t); v_hat = v/(1-b2**t); "
                 f"{param}_new = {param} - lr * m_hat / (sqrt(v_hat) + eps)")
 
-    def explain_element(self, k, label, before, g, lr, state_before, state_after, after):
+    def explain_element(self, k, label, before, g, lr, state_before, state_after, after, grad=None):
         """As the base class; ``t`` is the current step count, so call it right after the
         step being explained."""
-        name, idx = _split_label(label)
+        grad = grad or f"d{label}"
         b1, b2, eps, t = self.beta1, self.beta2, self.eps, max(self.t, 1)
         m0, m1 = float(state_before["m"][k]), float(state_after["m"][k])
         v0, v1 = float(state_before["v"][k]), float(state_after["v"][k])
-        m_hat = m1 / (1.0 - b1 ** t)
-        v_hat = v1 / (1.0 - b2 ** t)
+        m_hat = m1 / (1 - b1 ** t)
+        v_hat = v1 / (1 - b2 ** t)
+        delta = -lr * m_hat / (math.sqrt(v_hat) + eps)
         return "\n".join([
-            f"m{idx} = b1*m{idx} + (1-b1)*d{label} = "
-            f"{_f(b1)}*{_o(m0)} + {_o(1.0 - b1)}*{_o(g)} = {_f(m1)}",
-            f"v{idx} = b2*v{idx} + (1-b2)*d{label}**2 = "
-            f"{_f(b2)}*{_o(v0)} + {_o(1.0 - b2)}*({_f(g)})**2 = {_f(v1)}",
-            f"m_hat{idx} = m{idx}/(1-b1**t) = {_f(m1)}/(1-{_o(b1)}**{t}) = {_f(m_hat)}",
-            f"v_hat{idx} = v{idx}/(1-b2**t) = {_f(v1)}/(1-{_o(b2)}**{t}) = {_f(v_hat)}",
-            f"{name}_new{idx} = {label} - lr*m_hat{idx}/(sqrt(v_hat{idx}) + eps) = "
-            f"{_f(before)} - {_o(lr)}*{_o(m_hat)}/(sqrt({_f(v_hat)}) + {_o(eps)}) = "
-            f"{float(after):.6g}",
+            _line("m", f"b1*m + (1-b1)*{grad}",
+                  lambda d: f"{num(b1, d)}*{opnd(m0, d)} + (1-{num(b1, d)})*{opnd(g, d)}", m1),
+            _line("v", f"b2*v + (1-b2)*{grad}**2",
+                  lambda d: f"{num(b2, d)}*{opnd(v0, d)} + (1-{num(b2, d)})*{opnd(g, d)}**2", v1),
+            _line("m_hat", "m/(1-b1**t)", lambda d: f"{_prior(m1, d)}/(1-{num(b1, d)}**{t})", m_hat),
+            _line("v_hat", "v/(1-b2**t)", lambda d: f"{_prior(v1, d)}/(1-{num(b2, d)}**{t})", v_hat),
+            _line("Δ", f"-lr*m_hat/(sqrt(v_hat) + eps)",
+                  lambda d: f"-{num(lr, d)}*{_prior(m_hat, d)}/(sqrt({_prior(v_hat, d)}) + {num(eps, d)})", delta),
+            _new_value_line(label, "Δ", before, delta, after),
         ])
 
 
@@ -420,19 +438,22 @@ class RMSProp(Optimizer):
         tmp *= lr
         p -= tmp
 
-    def formula(self, param="W1"):
-        return (f"s = rho*s + (1-rho)*d{param}**2; "
-                f"{param}_new = {param} - lr * d{param} / (sqrt(s) + eps)")
+    def formula(self, param="W1", grad=None):
+        grad = grad or f"d{param}"
+        return (f"s = rho*s + (1-rho)*{grad}**2; "
+                f"{param}_new = {param} - lr * {grad} / (sqrt(s) + eps)")
 
-    def explain_element(self, k, label, before, g, lr, state_before, state_after, after):
-        name, idx = _split_label(label)
+    def explain_element(self, k, label, before, g, lr, state_before, state_after, after, grad=None):
+        grad = grad or f"d{label}"
+        rho, eps = self.rho, self.eps
         s0, s1 = float(state_before["s"][k]), float(state_after["s"][k])
+        delta = -lr * g / (math.sqrt(s1) + eps)
         return "\n".join([
-            f"s{idx} = rho*s{idx} + (1-rho)*d{label}**2 = "
-            f"{_f(self.rho)}*{_o(s0)} + {_o(1.0 - self.rho)}*({_f(g)})**2 = {_f(s1)}",
-            f"{name}_new{idx} = {label} - lr*d{label}/(sqrt(s{idx}) + eps) = "
-            f"{_f(before)} - {_o(lr)}*{_o(g)}/(sqrt({_f(s1)}) + {_o(self.eps)}) = "
-            f"{float(after):.6g}",
+            _line("s", f"rho*s + (1-rho)*{grad}**2",
+                  lambda d: f"{num(rho, d)}*{opnd(s0, d)} + (1-{num(rho, d)})*{opnd(g, d)}**2", s1),
+            _line("Δ", f"-lr*{grad}/(sqrt(s) + eps)",
+                  lambda d: f"-{num(lr, d)}*{opnd(g, d)}/(sqrt({_prior(s1, d)}) + {num(eps, d)})", delta),
+            _new_value_line(label, "Δ", before, delta, after),
         ])
 
 

@@ -10,6 +10,7 @@ The trainer appends an "update" phase with the optimizer's own formula.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable
@@ -17,45 +18,42 @@ from typing import Callable
 import numpy as np
 
 from .activations import DERIVATIVE_FORMULA
+from .arith import equation, num, opnd
+from .losses import delta_is_residual, log_sigmoid
 
-MAX_TERMS = 8  # longer sums show the first and last few terms and the exact total
+MAX_TERMS = 8  # longer sums write out the first and last few terms and the rest as one number
 HEAD, TAIL = 3, 2
-
-
-def num(x: float) -> str:
-    """A term: 4 significant digits."""
-    return f"{float(x):.4g}"
-
-
-def opnd(x: float) -> str:
-    """A term that follows an operator: negatives in parentheses."""
-    s = num(x)
-    return f"({s})" if s.startswith("-") else s
-
-
-def result(x: float) -> str:
-    """The value an explanation arrives at: 6 significant digits."""
-    return f"{float(x):.6g}"
 
 
 def idx(*i) -> str:
     return "[" + ",".join(str(int(k)) for k in i) + "]"
 
 
-def join_sum(symbols: list[str], numbers: list[str], count: int) -> tuple[str, str]:
-    """Symbolic and numeric sums, shortened to head ... tail when there are many terms."""
-    if count <= MAX_TERMS:
-        return " + ".join(symbols), " + ".join(numbers)
-    s = " + ".join(symbols[:HEAD]) + " + ... + " + " + ".join(symbols[-TAIL:])
-    v = " + ".join(numbers[:HEAD]) + " + ... + " + " + ".join(numbers[-TAIL:])
-    return f"{s}  ({count} terms)", v
+def _f64(x) -> np.ndarray:
+    """Sums of the terms not written out are taken in float64 whatever the network's dtype."""
+    return np.asarray(x, dtype=np.float64)
 
 
-def pick(count: int) -> list[int]:
-    """Indices of the terms that are written out."""
+def _dot(x, y) -> float:
+    return float(np.dot(_f64(x), _f64(y)))
+
+
+def written_sum(count: int, symbol: Callable[[int], str], term: Callable[[int, int], str],
+                rest: Callable[[slice], float]) -> tuple[str, Callable[[int], str]]:
+    """A sum of ``count`` terms: its symbolic text and a builder of its numeric text.
+
+    ``symbol(k)`` is term k's symbolic text, ``term(k, d)`` its numbers at d significant digits
+    and ``rest(ks)`` the exact sum of the terms in slice ``ks``. Past MAX_TERMS terms the middle ones are
+    one term, ``rest[3..N-3]`` in the symbolic text and their sum in the numbers, so the numbers
+    still add up to the result as printed.
+    """
     if count <= MAX_TERMS:
-        return list(range(count))
-    return list(range(HEAD)) + list(range(count - TAIL, count))
+        return (" + ".join(symbol(k) for k in range(count)),
+                lambda d: " + ".join(term(k, d) for k in range(count)))
+    head, middle, tail = range(HEAD), range(HEAD, count - TAIL), range(count - TAIL, count)
+    total = rest(slice(middle.start, middle.stop))
+    sym = " + ".join([symbol(k) for k in head] + [f"rest[{middle[0]}..{middle[-1]}]"] + [symbol(k) for k in tail])
+    return sym, lambda d: " + ".join([term(k, d) for k in head] + [opnd(total, d)] + [term(k, d) for k in tail])
 
 
 @dataclass
@@ -232,7 +230,7 @@ def _add_stages(trace: Trace, net: NetSpec) -> None:
     for l in range(1, L + 1):
         f = net.output if l == L else net.activation
         trace.add(TraceStep("forward", f"z{l}", v[f"z{l}"], f"z{l} = a{l - 1} @ W{l} + b{l}",
-                            (f"a{l - 1}", f"W{l}", f"b{l}"), l, _explain_z(v, l)))
+                            (f"a{l - 1}", f"W{l}", f"b{l}"), l, explain_z(v, l)))
         trace.add(TraceStep("forward", f"a{l}", v[f"a{l}"], f"a{l} = {f}(z{l})",
                             (f"z{l}",), l, _explain_a(v, l, f, net.leak)))
 
@@ -277,7 +275,7 @@ def _loss_formula(net, L: int) -> str:
 
 
 def _output_delta_formula(net, L: int) -> str:
-    if net.loss == "cross_entropy" or net.output == "linear":
+    if delta_is_residual(net.output, net.loss):
         return f"dz{L} = (a{L} - Y) / n"
     if net.output == "sigmoid":
         return f"dz{L} = (a{L} - Y) / n * a{L}*(1-a{L})"
@@ -294,17 +292,16 @@ def _dW_formula(net, l: int) -> str:
 
 
 # ----- explanations (closures over the recorded values) ---------------------------------------
-def _explain_z(v, l):
+# Each writes "lhs = symbolic = numeric = result"; ``equation`` picks the digits (see arith).
+def explain_z(v, l):
     def explain(ix):
         i, j = ix
         a, W, b = v[f"a{l - 1}"], v[f"W{l}"], v[f"b{l}"]
-        K = a.shape[1]
-        ks = pick(K)
-        sym = [f"a{l - 1}{idx(i, k)}*W{l}{idx(k, j)}" for k in ks]
-        nums = [f"{num(a[i, k])}*{opnd(W[k, j])}" for k in ks]
-        s, n_ = join_sum(sym, nums, K)
-        return (f"z{l}{idx(i, j)} = {s} + b{l}[{j}] = {n_} + {opnd(b[j])} "
-                f"= {result(v[f'z{l}'][i, j])}")
+        s, terms = written_sum(a.shape[1], lambda k: f"a{l - 1}{idx(i, k)}*W{l}{idx(k, j)}",
+                               lambda k, d: f"{num(a[i, k], d)}*{opnd(W[k, j], d)}",
+                               lambda ks: _dot(a[i, ks], W[ks, j]))
+        return (f"z{l}{idx(i, j)} = {s} + b{l}[{j}] = "
+                + equation(lambda d: f"{terms(d)} + {opnd(b[j], d)}", v[f"z{l}"][i, j]))
     return explain
 
 
@@ -313,56 +310,68 @@ def _explain_a(v, l, f, leak):
         i, j = ix
         z, a = v[f"z{l}"], v[f"a{l}"]
         zz, head = z[i, j], f"a{l}{idx(i, j)} = {f}(z{l}{idx(i, j)})"
-        if f == "sigmoid":
-            body = f"1/(1+exp(-{opnd(zz)}))"
-        elif f == "tanh":
-            body = f"tanh({num(zz)})"
-        elif f == "relu":
-            body = f"max(0, {num(zz)})"
-        elif f == "leaky_relu":
-            body = f"{num(zz)}" if zz > 0 else f"{leak:g}*{opnd(zz)}"
-        elif f == "linear":
-            body = num(zz)
-        else:  # softmax over the row
+        if f == "softmax":  # over the row
             row = z[i]
-            ks = pick(row.size)
-            s, n_ = join_sum([f"exp(z{l}{idx(i, k)})" for k in ks], [f"exp({num(row[k])})" for k in ks], row.size)
-            return (f"{head} = exp(z{l}{idx(i, j)}) / ({s}) = exp({num(zz)}) / ({n_}) "
-                    f"= {result(a[i, j])}")
-        return f"{head} = {body} = {result(a[i, j])}"
+            s, terms = written_sum(row.size, lambda k: f"exp(z{l}{idx(i, k)})", lambda k, d: f"exp({num(row[k], d)})",
+                                   lambda ks: float(np.exp(_f64(row[ks])).sum()))
+            return (f"{head} = exp(z{l}{idx(i, j)}) / ({s}) = "
+                    + equation(lambda d: f"exp({num(zz, d)}) / ({terms(d)})", a[i, j]))
+        body = {"sigmoid": lambda d: f"1/(1+exp(-{opnd(zz, d)}))",
+                "tanh": lambda d: f"tanh({num(zz, d)})",
+                "relu": lambda d: f"max(0, {num(zz, d)})",
+                "leaky_relu": lambda d: num(zz, d) if zz > 0 else f"{num(leak, d)}*{opnd(zz, d)}",
+                "linear": lambda d: num(zz, d)}[f]
+        return f"{head} = {equation(body, a[i, j])}"
     return explain
+
+
+def _loss_terms(v, net, L):
+    """The loss formula as text, the cells it sums over, term(c, d): cell c's numbers at d digits,
+    and value(c): cell c's exact term."""
+    A, Y, Z = v[f"a{L}"], v["Y"], v[f"z{L}"]
+    if net.loss == "mse":
+        cells = list(np.ndindex(A.shape))
+        return ("(1/(2n)) * sum((a - Y)**2)", cells,
+                lambda c, d: f"({num(A[c], d)}-{opnd(Y[c], d)})**2", lambda c: (float(A[c]) - float(Y[c])) ** 2)
+    if net.output == "softmax":
+        cells = list(zip(*np.nonzero(Y)))
+        return ("-(1/n) * sum(Y * log(a))", cells,
+                lambda c, d: f"log({num(A[c], d)})" if Y[c] == 1 else f"{num(Y[c], d)}*log({num(A[c], d)})",
+                lambda c: float(Y[c]) * math.log(A[c]))
+    # 1-a from the logit, not by subtraction: a near 1 would leave too few digits of 1-a.
+    p, q = np.exp(log_sigmoid(_f64(Z))), np.exp(log_sigmoid(-_f64(Z)))
+    cells = list(np.ndindex(A.shape))
+
+    def term(c, d):
+        if Y[c] in (0, 1):
+            return f"log({num(p[c] if Y[c] == 1 else q[c], d)})"
+        return f"({num(Y[c], d)}*log({num(p[c], d)})+{opnd(1 - Y[c], d)}*log({num(q[c], d)}))"
+    return ("-(1/n) * sum(Y*log(a) + (1-Y)*log(1-a))", cells, term,
+            lambda c: float(Y[c]) * math.log(p[c]) + (1 - float(Y[c])) * math.log(q[c]))
 
 
 def _explain_loss(v, net, L):
     def explain(_ix):
-        A, Y, n = v[f"a{L}"], v["Y"], v["a0"].shape[0]
-        if net.loss == "mse":
-            cells = list(zip(*np.nonzero(np.ones_like(A, dtype=bool))))
-            sym = "(1/(2n)) * sum((a - Y)**2)"
-            nums = [f"({num(A[c])}-{opnd(Y[c])})**2" for c in cells]
-            factor = f"(1/{2 * n})"
-        elif net.output == "softmax":
-            cells = list(zip(*np.nonzero(Y)))
-            sym = "-(1/n) * sum(Y * log(a))"
-            nums = [(f"log({num(A[c])})" if Y[c] == 1 else f"{num(Y[c])}*log({num(A[c])})") for c in cells]
-            factor = f"-(1/{n})"
-        else:
-            cells = list(zip(*np.nonzero(np.ones_like(A, dtype=bool))))
-            sym = "-(1/n) * sum(Y*log(a) + (1-Y)*log(1-a))"
-            nums = [f"log({num(A[c] if Y[c] == 1 else 1 - A[c])})" if Y[c] in (0, 1)
-                    else f"({num(Y[c])}*log({num(A[c])})+{opnd(1 - Y[c])}*log({num(1 - A[c])}))" for c in cells]
-            factor = f"-(1/{n})"
-        count = len(nums)
-        shown = [nums[k] for k in pick(count)]
-        body = " + ".join(shown) if count <= MAX_TERMS else (
-            " + ".join(shown[:HEAD]) + " + ... + " + " + ".join(shown[-TAIL:]) + f"  ({count} terms)")
-        text = f"loss = {sym} = {factor} * ({body})"
-        w = np.concatenate([v[f"W{l}"].ravel() for l in range(1, L + 1)])
-        if net.l2:
-            text += f" + ({net.l2:g}/(2*{n})) * {num(np.vdot(w, w))}"
-        if net.l1:
-            text += f" + ({net.l1:g}/{n}) * {num(np.abs(w).sum())}"
-        return f"{text} = {result(v['loss'])}"
+        n = v["a0"].shape[0]
+        sym, cells, term, value = _loss_terms(v, net, L)
+        # The symbolic text is the formula itself, so the terms' symbols go unused.
+        _, terms = written_sum(len(cells), str, lambda k, d: term(cells[k], d),
+                               lambda ks: math.fsum(value(c) for c in cells[ks]))
+        factor = f"(1/{2 * n})" if net.loss == "mse" else f"-(1/{n})"
+        w = _f64(np.concatenate([v[f"W{l}"].ravel() for l in range(1, L + 1)])) if net.l1 or net.l2 else None
+        sq = float(np.vdot(w, w)) if net.l2 else 0.0
+        ab = float(np.abs(w).sum()) if net.l1 else 0.0
+
+        def numeric(d):
+            text = f"{factor} * ({terms(d)})"
+            if net.l2:
+                text += f" + ({num(net.l2, d)}/(2*{n})) * {num(sq, d)}"
+            if net.l1:
+                text += f" + ({num(net.l1, d)}/{n}) * {num(ab, d)}"
+            return text
+        count = len(cells)
+        terms_note = f"  ({count} terms, {HEAD}..{count - TAIL - 1} summed as one)" if count > MAX_TERMS else ""
+        return f"loss = {sym}{terms_note} = {equation(numeric, v['loss'])}"
     return explain
 
 
@@ -373,15 +382,18 @@ def _explain_output_delta(v, net, L):
         a, y = A[i, k], Y[i, k]
         head = f"dz{L}{idx(i, k)}"
         base = f"(a{L}{idx(i, k)} - Y{idx(i, k)}) / n"
-        base_n = f"({num(a)} - {opnd(y)}) / {n}"
-        if net.loss == "cross_entropy" or net.output == "linear":
-            return f"{head} = {base} = {base_n} = {result(dz[i, k])}"
+
+        def base_n(d):
+            return f"({num(a, d)} - {opnd(y, d)}) / {n}"
+        if delta_is_residual(net.output, net.loss):
+            return f"{head} = {base} = {equation(base_n, dz[i, k])}"
         if net.output == "sigmoid":
-            return (f"{head} = {base} * a*(1-a) = {base_n} * {num(a)}*(1-{opnd(a)}) = {result(dz[i, k])}")
+            return (f"{head} = {base} * a*(1-a) = "
+                    + equation(lambda d: f"{base_n(d)} * {num(a, d)}*(1-{opnd(a, d)})", dz[i, k]))
         g = (A[i] - Y[i]) / n
         dot = float(np.dot(g, A[i]))
-        return (f"{head} = a{L}{idx(i, k)} * (g[{k}] - sum_j g[j]*a{L}[{i},j]),  g = (a{L}[{i}] - Y[{i}]) / n  "
-                f"= {num(a)} * ({num(g[k])} - {opnd(dot)}) = {result(dz[i, k])}")
+        return (f"{head} = a{L}{idx(i, k)} * (g[{k}] - sum_j g[j]*a{L}[{i},j]),  g = (a{L}[{i}] - Y[{i}]) / n  = "
+                + equation(lambda d: f"{num(a, d)} * ({num(g[k], d)} - {opnd(dot, d)})", dz[i, k]))
     return explain
 
 
@@ -389,18 +401,16 @@ def _explain_hidden_delta(v, l, f, leak):
     def explain(ix):
         i, j = ix
         da, z, a, dz = v[f"da{l}"][i, j], v[f"z{l}"][i, j], v[f"a{l}"][i, j], v[f"dz{l}"][i, j]
-        rule = DERIVATIVE_FORMULA[f]
-        if f == "sigmoid":
-            d = f"{num(a)}*(1-{opnd(a)})"
-        elif f == "tanh":
-            d = f"1-{opnd(a)}**2"
-        elif f in ("relu", "leaky_relu"):
-            d = "1" if z > 0 else ("0" if f == "relu" else f"{leak:g}")
-            d += f" (z={num(z)})"
-        else:
-            d = "1"
-        return (f"dz{l}{idx(i, j)} = da{l}{idx(i, j)} * {f}'(z{l}{idx(i, j)}),  {f}' = {rule}  "
-                f"= {opnd(da)} * {d} = {result(dz)}")
+        rule = f"{f}' = {DERIVATIVE_FORMULA[f]}"
+        if f in ("relu", "leaky_relu"):
+            rule += f", z{l}{idx(i, j)} {'>' if z > 0 else '<='} 0"
+        slope = {"sigmoid": lambda d: f"{num(a, d)}*(1-{opnd(a, d)})",
+                 "tanh": lambda d: f"(1-{opnd(a, d)}**2)",  # parenthesised: it is one factor
+                 "relu": lambda d: "1" if z > 0 else "0",
+                 "leaky_relu": lambda d: "1" if z > 0 else num(leak, d),
+                 "linear": lambda d: "1"}[f]
+        return (f"dz{l}{idx(i, j)} = da{l}{idx(i, j)} * {f}'(z{l}{idx(i, j)}),  {rule}  = "
+                + equation(lambda d: f"{opnd(da, d)} * {slope(d)}", dz))
     return explain
 
 
@@ -409,17 +419,22 @@ def _explain_dW(v, net, l):
         p, q = ix
         a, dz, W = v[f"a{l - 1}"], v[f"dz{l}"], v[f"W{l}"]
         n = a.shape[0]
-        ns = pick(n)
-        s, n_ = join_sum([f"a{l - 1}{idx(r, p)}*dz{l}{idx(r, q)}" for r in ns],
-                         [f"{num(a[r, p])}*{opnd(dz[r, q])}" for r in ns], n)
-        extra_s = extra_n = ""
+        s, terms = written_sum(n, lambda r: f"a{l - 1}{idx(r, p)}*dz{l}{idx(r, q)}",
+                               lambda r, d: f"{num(a[r, p], d)}*{opnd(dz[r, q], d)}",
+                               lambda rs: _dot(a[rs, p], dz[rs, q]))
         if net.l2:
-            extra_s += f" + (l2/n)*W{l}{idx(p, q)}"
-            extra_n += f" + ({net.l2:g}/{n})*{opnd(W[p, q])}"
+            s += f" + (l2/n)*W{l}{idx(p, q)}"
         if net.l1:
-            extra_s += f" + (l1/n)*sign(W{l}{idx(p, q)})"
-            extra_n += f" + ({net.l1:g}/{n})*{opnd(np.sign(W[p, q]))}"
-        return f"dW{l}{idx(p, q)} = {s}{extra_s} = {n_}{extra_n} = {result(v[f'dW{l}'][p, q])}"
+            s += f" + (l1/n)*sign(W{l}{idx(p, q)})"
+
+        def numeric(d):
+            text = terms(d)
+            if net.l2:
+                text += f" + ({num(net.l2, d)}/{n})*{opnd(W[p, q], d)}"
+            if net.l1:
+                text += f" + ({num(net.l1, d)}/{n})*{opnd(np.sign(W[p, q]))}"
+            return text
+        return f"dW{l}{idx(p, q)} = {s} = {equation(numeric, v[f'dW{l}'][p, q])}"
     return explain
 
 
@@ -427,10 +442,9 @@ def _explain_db(v, l):
     def explain(ix):
         (q,) = ix
         dz = v[f"dz{l}"]
-        n = dz.shape[0]
-        ns = pick(n)
-        s, n_ = join_sum([f"dz{l}{idx(r, q)}" for r in ns], [opnd(dz[r, q]) for r in ns], n)
-        return f"db{l}[{q}] = {s} = {n_} = {result(v[f'db{l}'][q])}"
+        s, terms = written_sum(dz.shape[0], lambda r: f"dz{l}{idx(r, q)}", lambda r, d: opnd(dz[r, q], d),
+                               lambda rs: float(_f64(dz[rs, q]).sum()))
+        return f"db{l}[{q}] = {s} = {equation(terms, v[f'db{l}'][q])}"
     return explain
 
 
@@ -438,9 +452,8 @@ def _explain_da(v, l):
     def explain(ix):
         i, p = ix
         dz, W = v[f"dz{l}"], v[f"W{l}"]
-        K = dz.shape[1]
-        ks = pick(K)
-        s, n_ = join_sum([f"dz{l}{idx(i, k)}*W{l}{idx(p, k)}" for k in ks],
-                         [f"{opnd(dz[i, k])}*{opnd(W[p, k])}" for k in ks], K)
-        return f"da{l - 1}{idx(i, p)} = {s} = {n_} = {result(v[f'da{l - 1}'][i, p])}"
+        s, terms = written_sum(dz.shape[1], lambda k: f"dz{l}{idx(i, k)}*W{l}{idx(p, k)}",
+                               lambda k, d: f"{opnd(dz[i, k], d)}*{opnd(W[p, k], d)}",
+                               lambda ks: _dot(dz[i, ks], W[p, ks]))
+        return f"da{l - 1}{idx(i, p)} = {s} = {equation(terms, v[f'da{l - 1}'][i, p])}"
     return explain

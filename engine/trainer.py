@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import perceptron
-from .clipping import clip_by_global_norm, clip_by_value
+from .clipping import clip_by_global_norm, clip_by_value, explain_clip, global_norm, norm_scale
 from .history import History
 from .optimizers import make_optimizer
 from .schedules import make_schedule
@@ -389,7 +389,8 @@ class Trainer:
             trace.defer(lambda t: perceptron.add_update_stages(t, lr, layer.W, layer.b))
             return trace
         # The optimizer used net.grad as clipping left it; without clipping that is dW itself.
-        g = net.grad.copy() if (self.clip_norm or self.clip_value) else grad
+        clip_value, clip_norm = self.clip_value, self.clip_norm
+        g = net.grad.copy() if (clip_value or clip_norm) else grad
         frozen = copy.copy(self.optimizer)  # keeps t and the hyperparameters of this very step
         state_after = frozen.snapshot_state()
         trace._values["lr"] = np.array(lr)
@@ -397,14 +398,15 @@ class Trainer:
         n_weights = net.n_weights
 
         def add_update_stages(t: Trace) -> None:
+            clipping = _clipping(grad, clip_value, clip_norm)
             offset_w, offset_b = 0, n_weights
             for l, (w_shape, b_shape) in enumerate(shapes, start=1):
                 for kind, shape, offset in (("W", w_shape, offset_w), ("b", b_shape, offset_b)):
                     name, size = f"{kind}{l}", math.prod(shape)
                     t.add(TraceStep("update", f"{name}_new", after[offset:offset + size].reshape(shape),
-                                    frozen.formula(name), (name, f"d{name}"), l,
-                                    _explain_update(frozen, name, shape, offset, before, g, after, lr,
-                                                    state_before, state_after)))
+                                    _update_formula(frozen, name, clipping), (name, f"d{name}"), l,
+                                    _explain_update(frozen, name, shape, offset, before, grad, g, after, lr,
+                                                    state_before, state_after, clipping)))
                 offset_w += math.prod(w_shape)
                 offset_b += math.prod(b_shape)
 
@@ -460,10 +462,37 @@ class Trainer:
         self._keep_good()
 
 
-def _explain_update(opt, name, shape, offset, before, g, after, lr, state_before, state_after):
+def _clipping(grad: np.ndarray, clip_value, clip_norm) -> tuple | None:
+    """What clipping did to the gradient ``grad``, for the explanations: (clip_value or None, the
+    norm after value clipping, clip_norm or None if it did not scale), or None when the gradient
+    went to the optimizer unchanged."""
+    if not (clip_value or clip_norm):
+        return None
+    by_value = grad
+    if clip_value:
+        by_value = grad.copy()
+        clip_by_value(by_value, clip_value)
+    norm = global_norm(by_value)
+    scaled = clip_norm if clip_norm and norm_scale(norm, clip_norm) != 1.0 else None
+    return (clip_value, norm, scaled) if (clip_value or scaled) else None
+
+
+def _update_formula(opt, name: str, clipping) -> str:
+    if clipping is None:
+        return opt.formula(name)
+    return f"g = clip(d{name}); {opt.formula(name, grad='g')}"
+
+
+def _explain_update(opt, name, shape, offset, before, raw, g, after, lr, state_before, state_after, clipping):
+    """The update of one element; with clipping, first how dW became the gradient g it used."""
     def explain(ix):
         k = offset + int(np.ravel_multi_index(ix, shape))
         label = f"{name}[{','.join(str(i) for i in ix)}]"
-        return opt.explain_element(k, label, float(before[k]), float(g[k]), lr, state_before, state_after,
-                                   float(after[k]))
+        if clipping is None:
+            return opt.explain_element(k, label, float(before[k]), float(g[k]), lr, state_before, state_after,
+                                       float(after[k]))
+        clip = explain_clip(label, float(raw[k]), float(g[k]), *clipping)
+        update = opt.explain_element(k, label, float(before[k]), float(g[k]), lr, state_before, state_after,
+                                     float(after[k]), grad="g")
+        return clip + "\n" + update
     return explain

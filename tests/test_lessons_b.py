@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from helpers import screen_text
 from test_datasets import _mnist_folder
+from test_explanations import check_line
 from textual.widgets import Button, Checkbox, Input, Select
 
 from engine import config, presets
@@ -104,11 +105,6 @@ def perceptron_trainer(X, y, W, b, lr):
     return Trainer(net, (np.array(X), np.array(y)), optimizer="sgd", lr=lr, batch_size=1)
 
 
-def numeric_part(explanation: str) -> str:
-    """The expression between the last two '=' of an explanation (what a calculator would check)."""
-    return explanation.rsplit(" = ", 2)[1]
-
-
 def test_perceptron_update_follows_the_rule_on_a_hand_checked_step():
     # x = (1, 2), y = 1, w = (0.5, -0.5), b = 0: z = 0.5 - 1 = -0.5, so y_hat = 0 and the error is 1;
     # the rule gives w = (0.5 + 0.1*1*1, -0.5 + 0.1*1*2) = (0.6, -0.3) and b = 0 + 0.1*1 = 0.1.
@@ -123,8 +119,8 @@ def test_perceptron_update_follows_the_rule_on_a_hand_checked_step():
         step = trace.step(name)
         for index in np.ndindex(step.value.shape):
             text = trace.explain(name, index)
-            stated = float(text.rsplit(" = ", 1)[1])
-            assert eval(numeric_part(text), {}) == stated == step.value[index], text
+            stated = check_line(text)  # the numbers, evaluated as printed, give the stated result ...
+            assert stated == pytest.approx(step.value[index], rel=1e-6), text  # ... which is the value
 
 
 def test_perceptron_settings_outside_its_rule_are_named():

@@ -82,10 +82,12 @@ def test_explain_shows_the_real_numbers():
     assert trace.explain("z1", (3, 2)) == (
         "z1[3,2] = a0[3,0]*W1[0,2] + a0[3,1]*W1[1,2] + b1[2] = 1*0.8 + 1*(-0.6) + 0.05 = " + f"{z:.6g}")
     assert trace.explain("a1", (3, 2)) == f"a1[3,2] = sigmoid(z1[3,2]) = 1/(1+exp(-0.25)) = {sig(0.25):.6g}"
-    a2 = trace["a2"]
-    assert trace.explain("dz2", (1, 0)) == (
-        f"dz2[1,0] = (a2[1,0] - Y[1,0]) / n * a*(1-a) = ({a2[1, 0]:.4g} - 0) / 4 * "
-        f"{a2[1, 0]:.4g}*(1-{a2[1, 0]:.4g}) = {trace['dz2'][1, 0]:.6g}")
+    head, numbers, result = trace.explain("dz2", (1, 0)).rsplit(" = ", 2)
+    assert head == "dz2[1,0] = (a2[1,0] - Y[1,0]) / n * a*(1-a)"
+    a = numbers[1:numbers.index(" ")]  # a2[1,0] with as many digits as the product needs
+    assert numbers == f"({a} - 0) / 4 * {a}*(1-{a})"
+    assert float(a) == pytest.approx(trace["a2"][1, 0], rel=5e-4)
+    assert result == f"{trace['dz2'][1, 0]:.6g}"
     assert trace.explain("db1", 0).startswith("db1[0] = dz1[0,0] + dz1[1,0] + dz1[2,0] + dz1[3,0] = ")
     assert trace.explain("dW1", (0, 1)).endswith(f" + (0.1/4)*(-0.3) = {trace['dW1'][0, 1]:.6g}")
     loss_text = trace.explain("loss")
@@ -111,11 +113,11 @@ def test_long_sums_are_shortened_but_the_total_is_exact():
     Xb, yb = rng.random((64, 784)), rng.integers(0, 10, 64)
     trace = net.trace(Xb, yb)
     text = trace.explain("z1", (5, 7))
-    assert "(784 terms)" in text and " + ... + " in text
+    assert " + rest[3..781] + " in text
     assert text.endswith(f"{trace['z1'][5, 7]:.6g}")
-    assert "(64 terms)" in trace.explain("dW1", (100, 3))
+    assert " + rest[3..61] + " in trace.explain("dW1", (100, 3))
     softmax_text = trace.explain("a2", (0, 3))
-    assert "exp(" in softmax_text and "(10 terms)" in softmax_text
+    assert "exp(" in softmax_text and " + rest[3..7] + " in softmax_text
 
 
 def test_trace_equals_forward_and_loss_and_grads_exactly():

@@ -343,9 +343,11 @@ def test_step_traced_records_the_update_and_leaves_the_new_params():
         np.testing.assert_array_equal(layer.b, trace[f"b{l}_new"])
         np.testing.assert_array_equal(trace[f"W{l}_new"], trace[f"W{l}"] - lr * trace[f"dW{l}"])
         np.testing.assert_array_equal(trace[f"b{l}_new"], trace[f"b{l}"] - lr * trace[f"db{l}"])
-    text = trace.explain("W1_new", (0, 0))
-    assert text.endswith(f"{trace['W1_new'][0, 0]:.6g}")
-    assert "lr" in text and f"{trace['W1'][0, 0]:.4g}" in text
+    delta, new = trace.explain("W1_new", (0, 0)).splitlines()
+    assert delta.startswith("Δ = -lr*dW1[0,0] = -0.25*")
+    numbers, stated = new.split(" = ")[-2:]
+    assert float(numbers.split(" + ")[0]) == pytest.approx(trace["W1"][0, 0], rel=1e-4)
+    assert float(stated) == pytest.approx(trace["W1_new"][0, 0], rel=1e-5)
     assert trace.explain("b2_new", (1,)).endswith(f"{trace['b2_new'][1]:.6g}")
 
 
@@ -403,8 +405,11 @@ def test_step_traced_with_clipping_explains_the_clipped_gradient():
     clipped = np.clip(dW1, -1e-3, 1e-3)
     np.testing.assert_allclose(trace["W1_new"], trace["W1"] - 0.5 * clipped, rtol=1e-12)
     i, j = np.unravel_index(np.argmax(np.abs(dW1)), dW1.shape)
-    text = trace.explain("W1_new", (i, j))
-    assert f"{float(np.sign(dW1[i, j]) * 1e-3):.4g}" in text and f"{dW1[i, j]:.4g}" not in text
+    clip, delta, _ = trace.explain("W1_new", (i, j)).splitlines()
+    g = float(np.sign(dW1[i, j]) * 1e-3)
+    assert clip.startswith(f"g = clip(dW1[{i},{j}]) = ") and clip.endswith(f" = {g:g}")
+    g_text = f"{g:g}" if g > 0 else f"({g:g})"
+    assert delta.startswith(f"Δ = -lr*g = -0.5*{g_text} = ")  # the update uses g, not dW1
 
 
 def test_step_traced_on_one_sample_keeps_the_epoch_position():

@@ -13,7 +13,8 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Static
 
-from engine.derivation import delta_is_residual, derive_output_delta, output_delta_name, output_layer
+from engine.derivation import derive_output_delta, output_delta_name, output_layer
+from engine.losses import delta_is_residual
 from engine.trace import Trace
 from mlp_tui.widgets.matrix_view import MatrixView
 
@@ -59,7 +60,7 @@ class InspectorPanel(Vertical):
     InspectorPanel #pipeline { height: auto; max-height: 3; }
     InspectorPanel #stage { height: auto; max-height: 4; color: $text; }
     InspectorPanel MatrixView { height: 1fr; min-height: 3; }
-    InspectorPanel #explain { height: auto; max-height: 7; color: $text; background: $boost; }
+    InspectorPanel #explain { height: auto; max-height: 60%; color: $text; background: $boost; }
     InspectorPanel.-derivation #explain { max-height: 80%; }
     InspectorPanel.-derivation #stage { display: none; }
     """
