@@ -334,8 +334,11 @@ class NetworkView(Widget, can_focus=True):
             kind = "label"
             if col.layer == self.highlight_layer:
                 label, kind = f"[{label}]", "highlight"
-            room = width - col.x if col is cols[-1] else col.width + gap - 1
-            self._put_text(codes, 0, col.x, label, kind, room)
+            if col is cols[-1]:  # the last label may start over the gap so it is not cropped
+                x = max(col.x - gap + 2, min(col.x, width - len(label)))
+                self._put_text(codes, 0, x, label, kind, width - x)
+            else:
+                self._put_text(codes, 0, col.x, label, kind, col.width + gap - 1)
         self._paint_selection(codes, layout)
         return codes
 
@@ -405,7 +408,8 @@ class NetworkView(Widget, can_focus=True):
     def render_lines(self, crop):
         base = self.rich_style  # resolved once per frame; the table is rebuilt only if it changes
         if base != self._base or self._table is None:
-            self._base, self._table, self._text, self._strips = base, self._segment_table(), {}, None
+            self._base = base
+            self._table, self._text, self._strips = self._segment_table(), {}, None
         return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
@@ -419,8 +423,9 @@ class NetworkView(Widget, can_focus=True):
     def _build_strips(self, width: int, height: int) -> list[Strip]:
         if self.sizes is None or width <= 0 or height <= 0:
             return []
-        if self._table is None:
-            self._table = self._segment_table()
+        if self._table is None:  # drawn before any frame (e.g. straight after show)
+            self._base = self.rich_style
+            self._table, self._text = self._segment_table(), {}
         codes = self._paint(width, height)
         table = self._table
         return [Strip(Segment.simplify([table[i] for i in row]), width) for row in codes.tolist()]
