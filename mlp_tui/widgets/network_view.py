@@ -162,8 +162,8 @@ class NetworkView(Widget, can_focus=True):
         self._edges: list[np.ndarray] = []  # per layer: quantised weights
         self._cursor = (1, 0)  # where Enter re-selects after a deselect
         self._base = Style()
-        self._table: list[Segment] | None = None
-        self._text: dict[tuple[str, str], int] = {}
+        self._table: list[Segment] | None = None  # code -> Segment, for the current base style
+        self._text: dict[tuple[str, str], int] = {}  # (character, kind) -> code
         self._strips: list[Strip] | None = None
 
     # ------------------------------------------------------------------ data in
@@ -284,7 +284,8 @@ class NetworkView(Widget, can_focus=True):
         self.refresh()
 
     # ------------------------------------------------------------------ painting
-    def _segment_table(self) -> list[Segment]:
+    def _reset_table(self) -> None:
+        """(Re)build the code table for the current base style; text codes are added as drawn."""
         base = self._base
         table = [Segment(" ", base)]
         if self.mode == "ascii":
@@ -294,7 +295,7 @@ class NetworkView(Widget, can_focus=True):
                 table += [Segment(HALF, s) for s in pal.halfblock_table(tuple(colors))]
             table += [Segment(g, base + Style(color=Color.from_rgb(*c)))
                       for g in EDGE_GLYPHS for c in pal.diverging_colors()]
-        return table
+        self._table, self._text, self._strips = table, {}, None
 
     def _text_style(self, kind: str) -> Style:
         return self._base + {"label": Style(), "muted": Style(dim=True), "mark": Style(bold=True),
@@ -409,7 +410,7 @@ class NetworkView(Widget, can_focus=True):
         base = self.rich_style  # resolved once per frame; the table is rebuilt only if it changes
         if base != self._base or self._table is None:
             self._base = base
-            self._table, self._text, self._strips = self._segment_table(), {}, None
+            self._reset_table()
         return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
@@ -425,7 +426,17 @@ class NetworkView(Widget, can_focus=True):
             return []
         if self._table is None:  # drawn before any frame (e.g. straight after show)
             self._base = self.rich_style
-            self._table, self._text = self._segment_table(), {}
+            self._reset_table()
         codes = self._paint(width, height)
         table = self._table
-        return [Strip(Segment.simplify([table[i] for i in row]), width) for row in codes.tolist()]
+        # One Segment per run of equal codes (fewer bytes to send, like Segment.simplify but
+        # found for the whole picture by one NumPy comparison instead of style by style).
+        starts = np.ones(codes.shape, bool)
+        np.not_equal(codes[:, 1:], codes[:, :-1], out=starts[:, 1:])
+        ys, xs = np.nonzero(starts)
+        ends = np.append(xs[1:], width)
+        ends[np.append(ys[1:] != ys[:-1], True)] = width
+        segments = [table[c] if n == 1 else Segment(table[c].text * n, table[c].style)
+                    for c, n in zip(codes[ys, xs].tolist(), (ends - xs).tolist())]
+        cuts = np.append(0, np.cumsum(np.bincount(ys, minlength=height))).tolist()
+        return [Strip(segments[a:b], width) for a, b in zip(cuts, cuts[1:])]
