@@ -281,6 +281,8 @@ async def test_bad_input_names_the_argument_and_keeps_the_picture():
             view.show(**dict(args, maps=[np.zeros((2, 8, 8)), args["maps"][1]]))
         with pytest.raises(ValueError, match="activations must have one entry per layer"):
             view.show(**dict(args, activations=["tanh"]))
+        with pytest.raises(ValueError, match="sizes must be a list of layer widths"):
+            view.show(**dict(args, sizes=None))
         await pilot.pause()
         assert lines(view) == before
 

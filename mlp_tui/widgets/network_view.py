@@ -173,13 +173,16 @@ class NetworkView(Widget, can_focus=True):
         ``weights[l-1]`` (sizes[l-1], sizes[l]) and ``activations[l-1]`` its activation's name.
         Raises ValueError naming the argument at fault (the picture stays); returns True when
         the quantised picture changed (and a repaint was requested)."""
-        sizes = tuple(int(s) for s in sizes)
+        try:
+            sizes = tuple(int(s) for s in sizes)
+        except (TypeError, ValueError):
+            raise ValueError(f"sizes must be a list of layer widths; got {sizes!r}") from None
         layers = len(sizes) - 1
         if layers < 1 or min(sizes) < 1:
             raise ValueError(f"sizes must be at least two widths >= 1; got {sizes}")
         for name, seq in (("maps", maps), ("weights", weights), ("activations", activations)):
-            if len(seq) != layers:
-                raise ValueError(f"{name} must have one entry per layer ({layers}); got {len(seq)}")
+            if not hasattr(seq, "__len__") or len(seq) != layers:
+                raise ValueError(f"{name} must have one entry per layer ({layers}); got {seq!r:.40}")
         new_maps, new_edges = [], []
         for l in range(1, layers + 1):
             m, W = np.asarray(maps[l - 1]), np.asarray(weights[l - 1])
