@@ -362,6 +362,14 @@ class Network:
         X = self.check_X(X)
         return self.forward_into(X, Buffers(self.sizes, X.shape[0], self.dtype, backward=False)).copy()
 
+    def activations(self, X) -> list[np.ndarray]:
+        """Every layer's activation for inputs X: ``[a_0 = X, a_1, ..., a_L]``, so index l is
+        layer l. Evaluated in fresh arrays, so the training buffers are never touched."""
+        X = self.check_X(X)
+        buf = Buffers(self.sizes, X.shape[0], self.dtype, backward=False)
+        self.forward_into(X, buf)
+        return [X] + buf.a[1:]
+
     def loss_and_grads(self, X, y):
         """The loss (penalties included) and [(dW, db), ...] per layer."""
         X = self.check_X(X)

@@ -181,3 +181,31 @@ def test_copy_and_config_rebuild_an_identical_network():
     np.testing.assert_array_equal(twin.forward(XOR_X), net.forward(XOR_X))
     assert engine.Network(**net.config()).config() == net.config()
     assert net.copy(dtype="float32").params.dtype == np.float32
+
+
+def test_activations_are_every_layers_forward_pass_values():
+    net = engine.Network([2, 4, 3, 2], activation="tanh", output="softmax", seed=3)
+    X = np.random.default_rng(1).normal(size=(6, 2))
+    acts = net.activations(X)
+    assert [a.shape for a in acts] == [(6, 2), (6, 4), (6, 3), (6, 2)]
+    np.testing.assert_array_equal(acts[0], X)
+    a = X
+    for l, layer in enumerate(net.layers[:-1], start=1):
+        a = np.tanh(a @ layer.W + layer.b)
+        np.testing.assert_allclose(acts[l], a, rtol=1e-12)
+    buf = net.buffers(6)
+    net.forward_into(net.check_X(X), buf)
+    for l in range(1, 4):
+        np.testing.assert_array_equal(acts[l], buf.a[l])
+    np.testing.assert_array_equal(acts[-1], net.forward(X))
+
+
+def test_activations_leave_the_training_buffers_alone():
+    net = engine.Network([2, 3, 2], activation="relu", output="sigmoid", loss="mse")
+    buf = net.buffers(4)
+    net.forward_into(net.check_X(XOR_X), buf)
+    before = buf.recorded.copy()
+    net.activations(np.ones((4, 2)))
+    np.testing.assert_array_equal(buf.recorded, before)
+    with pytest.raises(ValueError, match=r"X must have shape \(n, 2\)"):
+        net.activations(np.ones((4, 3)))
