@@ -29,13 +29,17 @@ from mlp_tui.widgets.hyperparams import HyperparamForm
 from mlp_tui.widgets.inspector import InspectorPanel
 from mlp_tui.widgets.matrix_view import MatrixView
 from mlp_tui.widgets.metrics import MetricsPanel
+from mlp_tui.widgets.network_view import NetworkView
+from mlp_tui.network_maps import network_view_args
 
 PANELS = (("form-panel", "1 Hyperparameters"), ("metrics-panel", "2 Metrics"),
-          ("boundary-panel", "3 Decision boundary"), ("inspector-panel", "4 Inspector"))
+          ("boundary-panel", "3 Decision boundary"), ("inspector-panel", "4 Inspector"),
+          ("network-panel", "5 Network"))
 MIN_SIZE = (80, 24)  # below this: a "terminal too small" message
 WIDE_SIZE = (110, 34)  # from this size the boundary, the metrics and a side panel show at once
 LESSON_PANEL = 2  # the opening view: the decision boundary (with the metrics beside it)
-SIDE_PANELS = (0, 3)  # the form and the inspector share the side of the wide layout
+SIDE_PANELS = (0, 3, 4)  # the form, the inspector and the network view share the wide layout's side
+NETWORK_PANEL = 4
 
 
 class MlpApp(App):
@@ -60,6 +64,7 @@ class MlpApp(App):
         Binding("2", "panel(1)", "Metrics", show=False),
         Binding("3", "panel(2)", "Boundary", show=False),
         Binding("4", "panel(3)", "Inspector", show=False),
+        Binding("5", "panel(4)", "Network", show=False),
         Binding("escape", f"panel({LESSON_PANEL})", "Boundary", show=False),  # out of a form field, too
         Binding("c", "chart", "Chart", show=False),
         Binding("l", "log_scale", "Log scale", show=False),
@@ -83,7 +88,8 @@ class MlpApp(App):
         self.series_every = max(1, round(fps / series_hz))
         self.heatmap_every = max(1, round(fps / heatmap_hz))
         self._tick = 0
-        self._shown = {"numbers": None, "series": None, "heatmap": None, "divergence": None, "finished": None}
+        self._shown = {"numbers": None, "series": None, "heatmap": None, "divergence": None, "finished": None,
+                       "network": None}
         self.active_panel = LESSON_PANEL
         self._blas = None
 
@@ -96,6 +102,7 @@ class MlpApp(App):
             yield MetricsPanel(self.options.show_rate, id="metrics-panel", classes="panel")
             yield HyperparamForm(self.session.config, id="form-panel", classes="panel side-panel -side-shown")
             yield InspectorPanel(self.mode, id="inspector-panel", classes="panel side-panel")
+            yield NetworkView(self.mode, id="network-panel", classes="panel side-panel")
         yield Static(f"terminal too small: need at least {MIN_SIZE[0]}x{MIN_SIZE[1]}", id="too-small")
         with Horizontal(id="status-bar"):
             yield Static("", id="status")
@@ -113,6 +120,7 @@ class MlpApp(App):
         self.metrics = self.query_one(MetricsPanel)
         self.boundary = self.query_one(BoundaryPanel)
         self.inspector = self.query_one(InspectorPanel)
+        self.network = self.query_one(NetworkView)
         self.status = self.query_one("#status", Static)
         self.pace = self.query_one("#pace", Static)
         self.panels = [self.query_one(f"#{panel_id}") for panel_id, _ in PANELS]
@@ -135,6 +143,8 @@ class MlpApp(App):
     def _attach(self) -> None:
         """Point the panels at the session's current run (after start, Apply or Load)."""
         self.boundary.attach(self.session)
+        self._net_copy = self.session.net.copy()  # the network view draws snapshots with it
+        self.network.highlight_layer = None
         self.inspector.trace = None
         self.inspector.n_train = self.session.trainer.n
         self.inspector.sample %= self.inspector.n_train
@@ -169,6 +179,17 @@ class MlpApp(App):
             self._shown["heatmap"] = key
             self.boundary.show(snap)
             self.inspector.show_weights(self.session.net, snap.params)
+        if (force or self._tick % self.heatmap_every == 0) and self._shown["network"] != key \
+                and self._network_shown():
+            self._shown["network"] = key
+            self._net_copy.params[...] = snap.params
+            self.network.show(**network_view_args(self._net_copy, self.session.data))
+
+    def _network_shown(self) -> bool:
+        """Is the network view on screen? (Drawing it costs a forward pass per neuron map.)"""
+        if self.screen.has_class("-compact"):
+            return self.active_panel == NETWORK_PANEL
+        return self.network.has_class("-side-shown")
 
     def _show_finished(self, snap) -> None:
         """Say so once when training pauses at the end of the epoch budget."""
@@ -199,6 +220,7 @@ class MlpApp(App):
         running = self.session.toggle()
         if running:
             self.inspector.action_leave_step()
+            self.network.highlight_layer = None
         self.set_status(f"training to epoch {self.session.budget_end} at {format_speed(self.speed)} "
                         f"(space pauses, +/- speed)" if running else "paused")
 
@@ -228,6 +250,7 @@ class MlpApp(App):
                 self.set_status(str(e), "error")
                 return
             inspector.set_trace(trace)
+            self._mark_stage_layer(0)
             self.set_status(f"took one real step on {trace.n} sample(s); n/p walk it, arrows pick a cell")
             if not self.panels[3].has_class("-side-shown") or (
                     self.active_panel != 3 and self.screen.has_class("-compact")):
@@ -262,10 +285,24 @@ class MlpApp(App):
 
     @on(InspectorPanel.StageChanged)
     def _stage_changed(self, event: InspectorPanel.StageChanged) -> None:
+        self._mark_stage_layer(event.index)
         if event.update:  # the walk reached the update: now show the new weights, loss and boundary
             self.session.publish()
             self.poll(force=True)
             self.set_status("update applied: the network now has the new weights")
+
+    def _mark_stage_layer(self, index: int) -> None:
+        """The network view marks the layer of the inspector's stage (the loss: the output)."""
+        trace = self.inspector.trace
+        if trace is not None:
+            layer = trace.steps[index].layer
+            self.network.highlight_layer = self.session.net.n_layers if layer is None else layer
+
+    @on(NetworkView.NeuronSelected)
+    def _neuron_selected(self, event: NetworkView.NeuronSelected) -> None:
+        """The boundary panel shows the chosen neuron's map large (the output: the prediction)."""
+        self.boundary.neuron = event.neuron
+        self.boundary.show(self.session.snapshot(), force=True)
 
     def action_reset(self) -> None:
         self.session.reset()
@@ -293,11 +330,13 @@ class MlpApp(App):
         tabs = self.query_one(Tabs)
         if tabs.active != f"tab-{index}":
             tabs.active = f"tab-{index}"
-        target = {0: "#form-panel Input", 1: "#metrics-panel", 2: "#boundary-panel", 3: "#matrix"}[index]
+        target = {0: "#form-panel Input", 1: "#metrics-panel", 2: "#boundary-panel", 3: "#matrix",
+                  4: "#network-panel"}[index]
         widget = self.screen.query(target).first()
         if widget.focusable:
             widget.focus()
         if self.screen.has_class("-compact") or index in SIDE_PANELS:
+            self._shown["network"] = None
             self.poll(force=True)  # the panel coming into view may hold a stale picture
 
     @on(Tabs.TabActivated)

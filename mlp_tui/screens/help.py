@@ -16,7 +16,7 @@ HELP = """\
   p  or  ,     previous inspector stage
   r            reset the network with its seed
   + -          training speed: 1, 2, 5 ... 500 steps/s, max (shown at the bottom right)
-  1 2 3 4      jump to a panel: form, metrics, boundary, inspector (2 and 3: the lesson view)
+  1 2 3 4 5    jump to a panel: form, metrics, boundary, inspector, network (2 and 3: the lesson view)
   escape       back to the decision boundary (also out of a form field)
   tab          move focus (shift+tab: back)
   ctrl+s       save a checkpoint (.npz) or the settings (.toml)
