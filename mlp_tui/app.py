@@ -39,7 +39,7 @@ MIN_SIZE = (80, 24)  # below this: a "terminal too small" message
 WIDE_SIZE = (110, 34)  # from this size the boundary, the metrics and a side panel show at once
 LESSON_PANEL = 2  # the opening view: the decision boundary (with the metrics beside it)
 SIDE_PANELS = (0, 3, 4)  # the form, the inspector and the network view share the wide layout's side
-NETWORK_PANEL = 4
+INSPECTOR_PANEL, NETWORK_PANEL = 3, 4
 
 
 class MlpApp(App):
@@ -87,9 +87,10 @@ class MlpApp(App):
         series_hz, heatmap_hz = (1, 1) if self.options.low_bandwidth else (5, 2)
         self.series_every = max(1, round(fps / series_hz))
         self.heatmap_every = max(1, round(fps / heatmap_hz))
+        self.network_every = 2 * self.heatmap_every  # the network view: about 1 Hz (0.5 on a slow link)
         self._tick = 0
         self._shown = {"numbers": None, "series": None, "heatmap": None, "divergence": None, "finished": None,
-                       "network": None}
+                       "inspector": None, "network": None}
         self.active_panel = LESSON_PANEL
         self._blas = None
 
@@ -178,18 +179,22 @@ class MlpApp(App):
         if (force or self._tick % self.heatmap_every == 0) and self._shown["heatmap"] != key:
             self._shown["heatmap"] = key
             self.boundary.show(snap)
+        # The side panels are drawn only while on screen (action_panel redraws one coming into view).
+        picture_tick = force or self._tick % self.heatmap_every == 0
+        if picture_tick and self._shown["inspector"] != key and self._panel_shown(INSPECTOR_PANEL):
+            self._shown["inspector"] = key
             self.inspector.show_weights(self.session.net, snap.params)
-        if (force or self._tick % self.heatmap_every == 0) and self._shown["network"] != key \
-                and self._network_shown():
+        network_tick = force or self._tick % self.network_every == 0
+        if network_tick and self._shown["network"] != key and self._panel_shown(NETWORK_PANEL):
             self._shown["network"] = key
             self._net_copy.params[...] = snap.params
             self.network.show(**network_view_args(self._net_copy, self.session.data))
 
-    def _network_shown(self) -> bool:
-        """Is the network view on screen? (Drawing it costs a forward pass per neuron map.)"""
+    def _panel_shown(self, index: int) -> bool:
+        """Is side panel ``index`` on screen?"""
         if self.screen.has_class("-compact"):
-            return self.active_panel == NETWORK_PANEL
-        return self.network.has_class("-side-shown")
+            return self.active_panel == index
+        return self.panels[index].has_class("-side-shown")
 
     def _show_finished(self, snap) -> None:
         """Say so once when training pauses at the end of the epoch budget."""
@@ -336,7 +341,7 @@ class MlpApp(App):
         if widget.focusable:
             widget.focus()
         if self.screen.has_class("-compact") or index in SIDE_PANELS:
-            self._shown["network"] = None
+            self._shown["network"] = self._shown["inspector"] = None
             self.poll(force=True)  # the panel coming into view may hold a stale picture
 
     @on(Tabs.TabActivated)

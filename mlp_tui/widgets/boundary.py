@@ -61,6 +61,7 @@ class BoundaryPanel(Vertical, can_focus=True):
         self.neuron: tuple[int, int] | None = None  # (layer, unit) or None for the output
         self._key = None
         self._grid = None
+        self._info_text = None
 
     def compose(self) -> ComposeResult:
         yield Static("", id="boundary-info")
@@ -124,18 +125,23 @@ class BoundaryPanel(Vertical, can_focus=True):
                           Buffers(self._twin.sizes, pts.shape[0], self._twin.dtype, backward=False))
         _, pts, train, test, buf = self._grid
         out = self._twin.forward_into(pts, buf)
-        info = self.query_one("#boundary-info", Static)
         if self.neuron is None:
             pred, conf, k = class_confidence(out)
             heatmap.show_classes(pred.reshape(shape), conf.reshape(shape), k, train, test)
-            info.update(Text(f"{data.name}: predicted class  [ ] neurons"))
+            self._info(f"{data.name}: predicted class  [ ] neurons")
         else:
             l, j = self.neuron
             values = buf.a[l][:, j].reshape(shape)
             act = self._twin.activation
             lo, hi = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}.get(act, (None, None))
             heatmap.show_values(values, lo, hi, train, test, label=f"a{l}[{j}]")
-            info.update(Text(f"neuron a{l}[:, {j}] ({act})  [ ] next"))
+            self._info(f"neuron a{l}[:, {j}] ({act})  [ ] next")
+
+    def _info(self, text: str) -> None:
+        """The line above the picture; rewritten (a layout pass) only when it changes."""
+        if text != self._info_text:
+            self._info_text = text
+            self.query_one("#boundary-info", Static).update(Text(text))
 
     def _show_confusion(self) -> None:
         data = self.session.data

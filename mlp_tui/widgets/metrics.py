@@ -85,11 +85,15 @@ class MetricsPanel(Vertical):
         self.log_scale = not self.log_scale
         self._shown.pop("chart", None)
 
-    def _set(self, key: str, widget, value) -> None:
-        """Update only what changed: every refresh is re-sent whole over SSH."""
-        if self._shown.get(key) != value:
+    def _set(self, key: str, widget, value, fixed: bool = False) -> None:
+        """Update only what changed: every refresh is re-sent whole over SSH. A new layout (the
+        screen's costliest step) only when the text's length changed and the widget's size
+        follows its text (``fixed``: it never does)."""
+        old = self._shown.get(key)
+        if old != value:
             self._shown[key] = value
-            widget.update(Text(value))  # plain text: "[running]" is not markup
+            resize = not fixed and (old is None or len(old) != len(value))
+            widget.update(Text(value), layout=resize)  # plain text: "[running]" is not markup
 
     def show_numbers(self, snap) -> None:
         last = snap.last or {}
@@ -100,7 +104,7 @@ class MetricsPanel(Vertical):
         self._set("progress", self.query_one("#progress", Static), text)
         for key, _ in SERIES:
             spec = ".1%" if key.endswith("acc") else ".4f"
-            self._set(f"value-{key}", self.query_one(f"#value-{key}", Label), fmt(last.get(key), spec))
+            self._set(f"value-{key}", self.query_one(f"#value-{key}", Label), fmt(last.get(key), spec), fixed=True)
         norms = [last.get(f"grad_norm_{l}") for l in range(1, 11) if f"grad_norm_{l}" in last]
         if norms:
             parts = [f"L{l} {fmt(g, '.1e')} {norm_bar(g)}" for l, g in enumerate(norms, 1)]

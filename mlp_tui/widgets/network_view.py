@@ -26,6 +26,7 @@ from textual import events
 from textual.binding import Binding
 from textual.message import Message
 from textual.reactive import reactive
+from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -165,6 +166,8 @@ class NetworkView(Widget, can_focus=True):
         self._table: list[Segment] | None = None  # code -> Segment, for the current base style
         self._text: dict[tuple[str, str], int] = {}  # (character, kind) -> code
         self._strips: list[Strip] | None = None
+        self._painted: np.ndarray | None = None  # the codes on screen, to repaint only changed rows
+        self._fresh: np.ndarray | None = None  # codes painted for new data, drawn on the next frame
 
     # ------------------------------------------------------------------ data in
     def show(self, sizes, maps, weights, activations) -> bool:
@@ -198,8 +201,9 @@ class NetworkView(Widget, can_focus=True):
         if sizes != self.sizes:
             self._cursor = (1, 0)
             self.set_reactive(NetworkView.selected, None)
+        same_shape = sizes == self.sizes and labels == self._labels
         self.sizes, self._labels, self._maps, self._edges = sizes, labels, new_maps, new_edges
-        self._repaint()
+        self._repaint_changed() if same_shape else self._repaint()
         return True
 
     def _quantise_map(self, m: np.ndarray, activation: str) -> tuple[np.ndarray, int, int]:
@@ -283,8 +287,22 @@ class NetworkView(Widget, can_focus=True):
         self._repaint()
 
     def _repaint(self) -> None:
-        self._strips = None
+        self._strips = self._fresh = None
         self.refresh()
+
+    def _repaint_changed(self) -> None:
+        """New numbers for the same network: repaint only the rows that changed (over SSH every
+        repainted row is sent again, and a forming network changes a few boxes at a time)."""
+        width, height = self.size
+        old = self._painted
+        if old is None or self._table is None or old.shape != (height, width):
+            self._repaint()
+            return
+        self._fresh = self._paint(width, height)
+        self._strips = None
+        rows = np.flatnonzero((self._fresh != old).any(axis=1)).tolist()
+        if rows:
+            self.refresh(*(Region(0, y, width, 1) for y in rows))
 
     # ------------------------------------------------------------------ painting
     def _reset_table(self) -> None:
@@ -430,7 +448,9 @@ class NetworkView(Widget, can_focus=True):
         if self._table is None:  # drawn before any frame (e.g. straight after show)
             self._base = self.rich_style
             self._reset_table()
-        codes = self._paint(width, height)
+        codes = self._fresh if self._fresh is not None and self._fresh.shape == (height, width) \
+            else self._paint(width, height)
+        self._painted, self._fresh = codes, None
         table = self._table
         # One Segment per run of equal codes (fewer bytes to send, like Segment.simplify but
         # found for the whole picture by one NumPy comparison instead of style by style).
