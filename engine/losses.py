@@ -5,6 +5,8 @@ Conventions (n samples, K outputs, Y targets, A output activations, Z logits):
   cross_entropy + sigmoid:  L = -(1/n) sum Y log P + (1-Y) log(1-P)   dZ = (A - Y)/n
   mse (any output):         L = (1/(2n)) sum (A - Y)**2          dA = (A - Y)/n, dZ = dA * f'(Z)
 For softmax + mse the full softmax Jacobian applies: dZ = A * (dA - sum_k dA*A).
+With ``summed=True`` (grad_scale "sum") the /n is left out: the gradient of the loss summed
+over the batch. The 1/2 in mse makes dA = A - Y per sample, Mazur's and most tutorials' E.
 Log-probabilities are computed from Z (log-softmax, log-sigmoid), so log(0) never occurs.
 """
 from __future__ import annotations
@@ -51,14 +53,15 @@ def softmax_cross_entropy(shifted: np.ndarray, rowsum: np.ndarray, y: np.ndarray
     return -np.vdot(y, log_p) / shifted.shape[0]
 
 
-def output_delta(output: str, loss: str, z, a, y, out, tmp, derivative=None):
+def output_delta(output: str, loss: str, z, a, y, out, tmp, derivative=None, summed: bool = False):
     """Write dL/dZ for the output layer into ``out`` (shape of a); ``tmp`` is scratch.
 
     ``derivative`` is the output activation's derivative function (for sigmoid/linear + mse).
+    ``summed``: the gradient of the batch's summed loss (no 1/n).
     """
-    n = z.shape[0]
     np.subtract(a, y, out=out)
-    out *= 1.0 / n  # out = dA for mse, and dZ for the canonical pairs
+    if not summed:
+        out *= 1.0 / z.shape[0]  # out = dA for mse, and dZ for the canonical pairs
     if loss == "cross_entropy":
         return out
     if output == "softmax":

@@ -163,6 +163,13 @@ class NetSpec:
     leak: float
     l1: float
     l2: float
+    bias: bool = True
+    summed: bool = False  # grad_scale "sum": the gradient of the summed loss, no 1/n
+
+    @property
+    def per_n(self) -> str:
+        """The 1/n of a gradient formula: empty when the gradient is summed over the batch."""
+        return "" if self.summed else "/n"
 
 
 def record(net, X, y, buf=None) -> Trace:
@@ -207,7 +214,8 @@ def capture(net, X, Y, buf, loss, params: np.ndarray | None = None, grad: np.nda
     block = buf.recorded.copy()
     weights = net.params.copy() if params is None else params
     grads = net.grad.copy() if grad is None else grad
-    spec = NetSpec(net.n_layers, net.activation, net.output, net.loss, net.leak, net.l1, net.l2)
+    spec = NetSpec(net.n_layers, net.activation, net.output, net.loss, net.leak, net.l1, net.l2,
+                   net.bias, net.grad_scale == "sum")
 
     def name_the_arrays(t: Trace) -> None:
         z, a, dz, da = Buffers.split(block, net.sizes, X.shape[0])
@@ -226,8 +234,9 @@ def _add_stages(trace: Trace, net: NetSpec) -> None:
     v, L = trace._values, net.n_layers
     for l in range(1, L + 1):
         f = net.output if l == L else net.activation
-        trace.add(TraceStep("forward", f"z{l}", v[f"z{l}"], f"z{l} = a{l - 1} @ W{l} + b{l}",
-                            (f"a{l - 1}", f"W{l}", f"b{l}"), l, _explain_z(v, l)))
+        b = f" + b{l}" if net.bias else ""
+        trace.add(TraceStep("forward", f"z{l}", v[f"z{l}"], f"z{l} = a{l - 1} @ W{l}{b}",
+                            (f"a{l - 1}", f"W{l}") + ((f"b{l}",) if net.bias else ()), l, _explain_z(v, l)))
         trace.add(TraceStep("forward", f"a{l}", v[f"a{l}"], f"a{l} = {f}(z{l})",
                             (f"z{l}",), l, _explain_a(v, l, f, net.leak)))
 
@@ -244,8 +253,9 @@ def _add_stages(trace: Trace, net: NetSpec) -> None:
                                 _explain_hidden_delta(v, l, net.activation, net.leak)))
         trace.add(TraceStep("backward", f"dW{l}", v[f"dW{l}"], _dW_formula(net, l),
                             (f"a{l - 1}", f"dz{l}", f"W{l}"), l, _explain_dW(v, net, l)))
-        trace.add(TraceStep("backward", f"db{l}", v[f"db{l}"], f"db{l} = sum(dz{l}, axis=0)",
-                            (f"dz{l}",), l, _explain_db(v, l)))
+        if net.bias:
+            trace.add(TraceStep("backward", f"db{l}", v[f"db{l}"], f"db{l} = sum(dz{l}, axis=0)",
+                                (f"dz{l}",), l, _explain_db(v, l)))
         if l > 1:
             trace.add(TraceStep("backward", f"da{l - 1}", v[f"da{l - 1}"], f"da{l - 1} = dz{l} @ W{l}.T",
                                 (f"dz{l}", f"W{l}"), l - 1, _explain_da(v, l)))
@@ -272,19 +282,20 @@ def _loss_formula(net, L: int) -> str:
 
 
 def _output_delta_formula(net, L: int) -> str:
+    n = "" if net.summed else " / n"
     if net.loss == "cross_entropy" or net.output == "linear":
-        return f"dz{L} = (a{L} - Y) / n"
+        return f"dz{L} = (a{L} - Y){n}"
     if net.output == "sigmoid":
-        return f"dz{L} = (a{L} - Y) / n * a{L}*(1-a{L})"
-    return f"dz{L} = a{L} * (g - rowsum(g * a{L})),  g = (a{L} - Y) / n"
+        return f"dz{L} = (a{L} - Y){n} * a{L}*(1-a{L})"
+    return f"dz{L} = a{L} * (g - rowsum(g * a{L})),  g = (a{L} - Y){n}"
 
 
 def _dW_formula(net, l: int) -> str:
     s = f"dW{l} = a{l - 1}.T @ dz{l}"
     if net.l2:
-        s += f" + (l2/n) * W{l}"
+        s += f" + (l2{net.per_n}) * W{l}"
     if net.l1:
-        s += f" + (l1/n) * sign(W{l})"
+        s += f" + (l1{net.per_n}) * sign(W{l})"
     return s
 
 
@@ -292,14 +303,15 @@ def _dW_formula(net, l: int) -> str:
 def _explain_z(v, l):
     def explain(ix):
         i, j = ix
-        a, W, b = v[f"a{l - 1}"], v[f"W{l}"], v[f"b{l}"]
+        a, W, b = v[f"a{l - 1}"], v[f"W{l}"], v.get(f"b{l}")
         K = a.shape[1]
         ks = pick(K)
         sym = [f"a{l - 1}{idx(i, k)}*W{l}{idx(k, j)}" for k in ks]
         nums = [f"{num(a[i, k])}*{opnd(W[k, j])}" for k in ks]
         s, n_ = join_sum(sym, nums, K)
-        return (f"z{l}{idx(i, j)} = {s} + b{l}[{j}] = {n_} + {opnd(b[j])} "
-                f"= {result(v[f'z{l}'][i, j])}")
+        if b is not None:
+            s, n_ = f"{s} + b{l}[{j}]", f"{n_} + {opnd(b[j])}"
+        return f"z{l}{idx(i, j)} = {s} = {n_} = {result(v[f'z{l}'][i, j])}"
     return explain
 
 
@@ -367,15 +379,16 @@ def _explain_output_delta(v, net, L):
         A, Y, dz, n = v[f"a{L}"], v["Y"], v[f"dz{L}"], v["a0"].shape[0]
         a, y = A[i, k], Y[i, k]
         head = f"dz{L}{idx(i, k)}"
-        base = f"(a{L}{idx(i, k)} - Y{idx(i, k)}) / n"
-        base_n = f"({num(a)} - {opnd(y)}) / {n}"
+        per_n, per_n_value = (" / n", f" / {n}") if not net.summed else ("", "")
+        base = f"(a{L}{idx(i, k)} - Y{idx(i, k)}){per_n}"
+        base_n = f"({num(a)} - {opnd(y)}){per_n_value}"
         if net.loss == "cross_entropy" or net.output == "linear":
             return f"{head} = {base} = {base_n} = {result(dz[i, k])}"
         if net.output == "sigmoid":
             return (f"{head} = {base} * a*(1-a) = {base_n} * {num(a)}*(1-{opnd(a)}) = {result(dz[i, k])}")
-        g = (A[i] - Y[i]) / n
+        g = (A[i] - Y[i]) / (1 if net.summed else n)
         dot = float(np.dot(g, A[i]))
-        return (f"{head} = a{L}{idx(i, k)} * (g[{k}] - sum_j g[j]*a{L}[{i},j]),  g = (a{L}[{i}] - Y[{i}]) / n  "
+        return (f"{head} = a{L}{idx(i, k)} * (g[{k}] - sum_j g[j]*a{L}[{i},j]),  g = (a{L}[{i}] - Y[{i}]){per_n}  "
                 f"= {num(a)} * ({num(g[k])} - {opnd(dot)}) = {result(dz[i, k])}")
     return explain
 
@@ -408,12 +421,13 @@ def _explain_dW(v, net, l):
         s, n_ = join_sum([f"a{l - 1}{idx(r, p)}*dz{l}{idx(r, q)}" for r in ns],
                          [f"{num(a[r, p])}*{opnd(dz[r, q])}" for r in ns], n)
         extra_s = extra_n = ""
+        per_n_value = "" if net.summed else f"/{n}"
         if net.l2:
-            extra_s += f" + (l2/n)*W{l}{idx(p, q)}"
-            extra_n += f" + ({net.l2:g}/{n})*{opnd(W[p, q])}"
+            extra_s += f" + (l2{net.per_n})*W{l}{idx(p, q)}"
+            extra_n += f" + ({net.l2:g}{per_n_value})*{opnd(W[p, q])}"
         if net.l1:
-            extra_s += f" + (l1/n)*sign(W{l}{idx(p, q)})"
-            extra_n += f" + ({net.l1:g}/{n})*{opnd(np.sign(W[p, q]))}"
+            extra_s += f" + (l1{net.per_n})*sign(W{l}{idx(p, q)})"
+            extra_n += f" + ({net.l1:g}{per_n_value})*{opnd(np.sign(W[p, q]))}"
         return f"dW{l}{idx(p, q)} = {s}{extra_s} = {n_}{extra_n} = {result(v[f'dW{l}'][p, q])}"
     return explain
 
