@@ -75,9 +75,10 @@ class Field:
     lo: float | None = None
     hi: float | None = None
     choices: tuple[str, ...] = ()
-    optional: bool = False  # blank means "the dataset's default"
+    optional: bool = False  # blank means "the dataset's default" (or what ``blank`` says)
     live: bool = False  # applied to a running trainer without rebuilding the network
     help: str = ""
+    blank: str = "the dataset's"  # what a blank optional field means, for help texts
 
 
 FIELDS: dict[str, Field] = {f.name: f for f in [
@@ -111,13 +112,14 @@ FIELDS: dict[str, Field] = {f.name: f for f in [
           help="mean: the gradient of the mean loss; sum: summed over the batch (n times larger)"),
     Field("bias", "Biases", "bool", help="false: no b, z = a @ W"),
     Field("init_weights", "Initial weights", "text", optional=True,
-          help="an .npz or .json file with W1, b1, W2, b2, ...; empty: random from the seed"),
+          help="an .npz or .json file with W1, b1, W2, b2, ...", blank="random from the seed"),
     Field("points", "Points", "matrix", help="the dataset 'points': one input row per sample, e.g. 0.05,0.1; 1,0"),
     Field("targets", "Targets", "matrix", help="one target row per point, e.g. 0.01,0.99"),
     Field("steps", "Steps", "int", 1, 1_000_000_000, optional=True,
-          help="stop a headless run after this many mini-batch steps instead of epochs"),
+          help="stop a headless run after this many mini-batch steps instead of epochs", blank="the epochs"),
     Field("log_every", "Log every", "int", 1, 1_000_000, optional=True,
-          help="record the metrics every N epochs (every N steps with Steps)"),
+          help="a headless run records the metrics every N epochs (every N steps with Steps)",
+          blank="every epoch, thinned on long runs"),
 ]}
 POINTS_DATASET = "points"  # the dataset name that means "the points and targets settings"
 MAX_MATRIX_ROWS = 100_000

@@ -87,8 +87,8 @@ def write_csv(path, records: list[dict], columns: list[str]) -> None:
 class _Plain:
     """Plain progress lines about every 10% of the run (for pipes and logs)."""
 
-    def __init__(self, stream, start: int, end: int):
-        self.stream, self.start, self.end = stream, start, end
+    def __init__(self, stream, start: int, end: int, unit: str = "epoch"):
+        self.stream, self.start, self.end, self.unit = stream, start, end, unit
         self.every = max(1, (end - start) // 10)
 
     def __enter__(self):
@@ -101,20 +101,20 @@ class _Plain:
         done = epoch - self.start
         if rec is None or not (done % self.every == 0 or epoch >= self.end):
             return
-        print(f"epoch {epoch}/{self.end}  train_loss {_num(rec.get('train_loss'))}  "
+        print(f"{self.unit} {epoch}/{self.end}  train_loss {_num(rec.get('train_loss'))}  "
               f"test_acc {_num(rec.get('test_acc'))}", file=self.stream, flush=True)
 
 
 class _Bar:
     """A Rich progress bar (imported only when a terminal shows it)."""
 
-    def __init__(self, stream, start: int, end: int):
+    def __init__(self, stream, start: int, end: int, unit: str = "epoch"):
         from rich.console import Console
         from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
                                    TimeElapsedColumn, TimeRemainingColumn)
 
         self.start, self.end = start, end
-        self.progress = Progress(TextColumn("epoch"), MofNCompleteColumn(), BarColumn(),
+        self.progress = Progress(TextColumn(unit), MofNCompleteColumn(), BarColumn(),
                                  TextColumn("{task.fields[metrics]}"), TimeElapsedColumn(),
                                  TextColumn("eta"), TimeRemainingColumn(),
                                  console=Console(file=stream), transient=False)
@@ -143,14 +143,14 @@ def _num(x) -> str:
     return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.4f}"
 
 
-def _reporter(progress: str, stream, start: int, end: int):
+def _reporter(progress: str, stream, start: int, end: int, unit: str = "epoch"):
     if progress == "auto":
         progress = "bar" if getattr(stream, "isatty", lambda: False)() else "plain"
     if progress == "bar":
-        return _Bar(stream, start, end)
+        return _Bar(stream, start, end, unit)
     if progress == "none":
-        return _Silent(stream, start, end)
-    return _Plain(stream, start, end)
+        return _Silent(stream, start, end, unit)
+    return _Plain(stream, start, end, unit)
 
 
 def final_metrics(trainer, status: str, seconds: float, samples: float) -> dict:
@@ -165,9 +165,13 @@ def final_metrics(trainer, status: str, seconds: float, samples: float) -> dict:
 
 
 def run_headless(run, epochs: int, json_path=None, csv_path=None, save_path=None,
-                 progress: str = "auto", stream=None) -> int:
-    """Train ``run.trainer`` for ``epochs`` more epochs, report progress to ``stream`` (stdout by
-    default) and write the requested outputs. ``progress``: "auto", "bar", "plain" or "none".
+                 progress: str = "auto", stream=None, steps: int | None = None,
+                 log_every: int | None = None) -> int:
+    """Train ``run.trainer`` for ``epochs`` more epochs (or ``steps`` more mini-batch steps),
+    report progress to ``stream`` (stdout by default) and write the requested outputs.
+    ``progress``: "auto", "bar", "plain" or "none". ``log_every``: the written history holds
+    exactly the evaluations after every ``log_every`` epochs (steps), instead of the trainer's
+    per-epoch history, which thins itself on long runs.
 
     Returns the exit status: 0 done, 1 diverged or an output failed, 130 interrupted (Ctrl+C).
     """
@@ -181,18 +185,25 @@ def run_headless(run, epochs: int, json_path=None, csv_path=None, save_path=None
             return 1
 
     start_epoch = trainer.epoch
-    end_epoch = start_epoch + int(epochs)
+    unit = "step" if steps is not None else "epoch"
+    start = trainer.step_count if steps is not None else start_epoch
+    end = start + int(steps if steps is not None else epochs)
     start_progress = trainer.epoch_progress
     status = "completed"
+    logged = []
     t0 = time.perf_counter()
     try:
-        with _reporter(progress, stream, start_epoch, end_epoch) as reporter:
-            while trainer.epoch < end_epoch:
-                rec = trainer.run_epoch()
+        with _reporter(progress, stream, start, end, unit) as reporter:
+            done = start
+            while done < end:
+                rec = trainer.run_epoch() if steps is None else _one_step(trainer)
                 if trainer.divergence is not None:
                     status = "diverged"
                     break
-                reporter.update(trainer.epoch, rec)
+                done = trainer.epoch if steps is None else trainer.step_count
+                if log_every is not None and (done - start) % log_every == 0:
+                    logged.append(rec if steps is None else trainer.evaluate())
+                reporter.update(done, rec)
     except KeyboardInterrupt:
         status = "interrupted"
     seconds = time.perf_counter() - t0
@@ -210,7 +221,7 @@ def run_headless(run, epochs: int, json_path=None, csv_path=None, save_path=None
     _print_final(stream, final, trainer.epoch - start_epoch)
 
     code = {"completed": 0, "diverged": 1, "interrupted": 130}[status]
-    records = trainer.history.records()
+    records = logged if log_every is not None else trainer.history.records()
     writers = []
     if json_path is not None:
         writers.append((json_path, lambda: write_json(json_path, run.config, records, final)))
@@ -230,6 +241,12 @@ def run_headless(run, epochs: int, json_path=None, csv_path=None, save_path=None
         else:
             print(f"wrote {path}", file=stream, flush=True)
     return code
+
+
+def _one_step(trainer) -> dict | None:
+    """One mini-batch step; the latest evaluation (the trainer evaluates after each epoch)."""
+    trainer.step()
+    return trainer.history.epochs.last()
 
 
 def _print_final(stream, final: dict, epochs_run: int) -> None:
