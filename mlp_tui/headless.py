@@ -202,7 +202,7 @@ def run_headless(run, epochs: int, json_path=None, csv_path=None, save_path=None
                     break
                 done = trainer.epoch if steps is None else trainer.step_count
                 if log_every is not None and (done - start) % log_every == 0:
-                    logged.append(rec if steps is None else trainer.evaluate())
+                    logged.append(trainer.evaluate())
                 reporter.update(done, rec)
     except KeyboardInterrupt:
         status = "interrupted"
