@@ -269,7 +269,8 @@ def resolve_config(args, checkpoint=None) -> RunConfig:
             net = checkpoint.network
             config = config.replace(hidden=tuple(net.sizes[1:-1]), activation=net.activation,
                                     output=net.output, loss=net.loss, dtype=str(net.config()["dtype"]),
-                                    l1=float(net.l1), l2=float(net.l2))
+                                    l1=float(net.l1), l2=float(net.l2), bias=net.bias,
+                                    grad_scale=net.grad_scale)
     config_path = getattr(args, "config", None)
     if config_path is not None:
         from .settings_file import load_config

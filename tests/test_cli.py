@@ -408,3 +408,13 @@ def test_a_worked_example_from_a_settings_file(tmp_path, capsys):
     s = tmp_path / "m.npz"
     assert main(["train", "--config", str(toml), "--steps", "1", "--save", str(s)]) == 0
     assert checkpoint.load(s).network.layers[1].W[0, 0] == pytest.approx(0.35891648, abs=1e-8)
+
+
+def test_a_bare_checkpoint_without_biases_continues(tmp_path, capsys):
+    from engine.network import Network
+
+    path = checkpoint.save(tmp_path / "bare.npz", net=Network([2, 3, 2], bias=False, grad_scale="sum"))
+    j = tmp_path / "run.json"
+    assert main(["train", "--load", str(path), "--dataset", "xor", "--epochs", "1", "--json", str(j)]) == 0
+    config = json.loads(j.read_text())["config"]
+    assert (config["bias"], config["grad_scale"]) == (False, "sum")
