@@ -171,7 +171,8 @@ class Trainer:
                 new[key] = self._check_batch_size(value)
             elif key in ("l1", "l2"):
                 new[key] = value
-                type(self.net)(self.net.sizes, **{key: value})  # validates the same way the network does
+                # validates the same way the network does (its output: one unit is not softmax's)
+                type(self.net)(self.net.sizes, output=self.net.output, loss=self.net.loss, **{key: value})
             elif key in ("clip_norm", "clip_value"):
                 new[key] = _optional_positive(key, value)
             elif key in OPTIMIZER_HYPER:

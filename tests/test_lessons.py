@@ -225,3 +225,11 @@ def test_checkpoint_keeps_bias_grad_scale_and_the_points(tmp_path):
     assert ck.network.params.size == 12  # 2*3 + 3*2 weights, no biases
     np.testing.assert_array_equal(ck.network.params, run.net.params)
     assert ck.config == cfg
+
+
+def test_one_output_unit_takes_live_penalty_changes():
+    data = from_points([[0.0], [1.0]], [[0.1], [0.9]])
+    net = Network([1, 2, 1], activation="sigmoid", output="sigmoid", loss="mse")
+    trainer = Trainer(net, data, optimizer="sgd", batch_size="full")
+    trainer.set_hyperparameters(l2=0.5)
+    assert net.l2 == 0.5
