@@ -12,6 +12,7 @@ import math
 from dataclasses import asdict, dataclass, field, fields, replace
 
 from .activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+from .datasets import MAX_POINTS
 from .initializers import INITS
 from .losses import COMPATIBLE_OUTPUTS, LOSSES
 from .network import GRAD_SCALES, MAX_HIDDEN_LAYERS, MAX_HIDDEN_WIDTH
@@ -122,7 +123,6 @@ FIELDS: dict[str, Field] = {f.name: f for f in [
           blank="every epoch, thinned on long runs"),
 ]}
 POINTS_DATASET = "points"  # the dataset name that means "the points and targets settings"
-MAX_MATRIX_ROWS = 100_000
 
 LIVE_FIELDS = tuple(name for name, f in FIELDS.items() if f.live)
 
@@ -234,13 +234,13 @@ def _parse_matrix_text(f: Field, s: str) -> tuple:
     """'0.05, 0.1; 1, 2' -> ((0.05, 0.1), (1.0, 2.0)); empty text -> ()."""
     if not s:
         return ()
-    return _matrix_rows(f, [[cell for cell in row.split(",")] for row in s.split(";")])
+    return _matrix_rows(f, [row.split(",") for row in s.split(";")])
 
 
 def _matrix_rows(f: Field, rows) -> tuple:
     """Rows of equal length of finite numbers (or their text), as a tuple of float tuples."""
-    if len(rows) > MAX_MATRIX_ROWS:
-        raise ValueError(f"{f.label}: at most {MAX_MATRIX_ROWS} rows; got {len(rows)}")
+    if len(rows) > MAX_POINTS:
+        raise ValueError(f"{f.label}: at most {MAX_POINTS} rows ({f.help}); got {len(rows)}")
     out = []
     for i, row in enumerate(rows, start=1):
         if not isinstance(row, (list, tuple)) or not row:
