@@ -237,9 +237,9 @@ class Network:
             cfg["dtype"] = _dtype_name(dtype)
         twin = Network(**cfg)
         twin.leak = self.leak
-        twin.params[...] = self.params
         if self.initial_params is not None:
             twin.set_initial_params(self.initial_params)
+        twin.params[...] = self.params
         return twin
 
     def set_initial_params(self, flat: np.ndarray) -> None:

@@ -64,6 +64,10 @@ def test_reset_returns_to_the_initial_weights():
     start = run.net.params.copy()
     run.trainer.train(steps=3)
     assert not np.array_equal(run.net.params, start)
+    twin = run.net.copy()  # a copy has the current weights and resets to the same start
+    np.testing.assert_array_equal(twin.params, run.net.params)
+    twin.reset()
+    np.testing.assert_array_equal(twin.params, start)
     run.net.reset(run.config.seed)
     np.testing.assert_array_equal(run.net.params, start)
 
