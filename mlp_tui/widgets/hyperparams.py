@@ -21,9 +21,9 @@ from engine.presets import PRESETS
 ORDER = ("dataset", "n_samples", "noise", "test_fraction", "classes", "standardize", "hidden", "activation",
          "output", "loss", "init", "optimizer", "lr", "momentum", "batch_size", "l1", "l2", "clip_norm",
          "clip_value", "schedule", "decay", "decay_every", "seed", "epochs", "dtype",
-         "grad_scale", "bias", "init_weights")
-# Not in the form: points and targets (data, from a preset or a settings file) and the headless
-# run's steps and log_every; they come from the applied configuration.
+         "grad_scale", "bias", "init_weights", "steps", "log_every")
+# Not in the form: points and targets (data, from a preset or a settings file); they come from
+# the configuration last shown.
 
 
 class HyperparamForm(VerticalScroll, can_focus=False):
