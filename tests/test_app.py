@@ -393,3 +393,13 @@ async def test_choosing_a_worked_example_in_the_form_builds_it(app_factory):
         await pilot.pause()
         assert app.session.config.points == ((0.05, 0.10),)
         assert app.session.net.sizes == (2, 2, 2) and app.session.net.layers[1].W[0, 0] == 0.40
+
+
+async def test_no_test_split_shows_the_training_confusion_matrix(app_factory):
+    app = app_factory(preset="digits", test_fraction=0.0, n_samples=200)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.session.step(5)
+        app.poll(force=True)
+        await pilot.pause()
+        assert app._exception is None
+        assert "confusion matrix (train" in screen_text(app)
