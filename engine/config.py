@@ -12,9 +12,10 @@ import math
 from dataclasses import asdict, dataclass, field, fields, replace
 
 from .activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+from .datasets import MAX_POINTS
 from .initializers import INITS
 from .losses import COMPATIBLE_OUTPUTS, LOSSES
-from .network import MAX_HIDDEN_LAYERS, MAX_HIDDEN_WIDTH
+from .network import GRAD_SCALES, MAX_HIDDEN_LAYERS, MAX_HIDDEN_WIDTH
 from .optimizers import OPTIMIZERS
 from .schedules import SCHEDULES
 
@@ -50,6 +51,13 @@ class RunConfig:
     decay_every: int = 10
     seed: int = 0
     epochs: int = 100
+    grad_scale: str = "mean"
+    bias: bool = True
+    init_weights: str | None = None
+    points: tuple[tuple[float, ...], ...] = ()
+    targets: tuple[tuple[float, ...], ...] = ()
+    steps: int | None = None
+    log_every: int | None = None
 
     def replace(self, **changes) -> "RunConfig":
         return replace(self, **changes)
@@ -57,6 +65,8 @@ class RunConfig:
     def to_dict(self) -> dict:
         d = asdict(self)
         d["hidden"] = list(self.hidden)
+        for name in ("points", "targets"):
+            d[name] = [list(row) for row in getattr(self, name)]
         return d
 
 
@@ -64,20 +74,22 @@ class RunConfig:
 class Field:
     name: str
     label: str
-    kind: str  # "int", "float", "choice", "layers", "batch", "text", "bool"
+    kind: str  # "int", "float", "choice", "layers", "batch", "text", "bool", "matrix"
     lo: float | None = None
     hi: float | None = None
     choices: tuple[str, ...] = ()
-    optional: bool = False  # blank means "the dataset's default"
+    optional: bool = False  # blank means "the dataset's default" (or what ``blank`` says)
     live: bool = False  # applied to a running trainer without rebuilding the network
     help: str = ""
+    blank: str = "the dataset's"  # what a blank optional field means, for help texts
 
 
 FIELDS: dict[str, Field] = {f.name: f for f in [
     Field("dataset", "Dataset", "text", help="a built-in name (moons, circles, spiral, xor, ...) or a CSV/NPZ file or MNIST folder"),
     Field("n_samples", "Samples", "int", 4, 100_000, optional=True, help="number of points to generate"),
     Field("noise", "Noise", "float", 0.0, 10.0, optional=True, help="standard deviation of the added noise"),
-    Field("test_fraction", "Test fraction", "float", 0.01, 0.9, optional=True, help="share of samples held out"),
+    Field("test_fraction", "Test fraction", "float", 0.0, 0.9, optional=True,
+          help="share of samples held out; 0 trains on every point"),
     Field("classes", "Classes", "int", 2, 10, optional=True, help="arms of the spiral / blobs"),
     Field("standardize", "Standardize", "bool", help="z-score the features"),
     Field("hidden", "Hidden layers", "layers", 1, MAX_HIDDEN_WIDTH, help="widths separated by commas, e.g. 8,8; empty for none"),
@@ -102,7 +114,20 @@ FIELDS: dict[str, Field] = {f.name: f for f in [
     Field("decay_every", "Decay every", "int", 1, 100_000, live=True, help="epochs between step decays"),
     Field("seed", "Seed", "int", 0, 2**32 - 1),
     Field("epochs", "Epochs", "int", 1, 1_000_000, help="how long a run trains (the dashboard pauses there); the cosine period"),
+    Field("grad_scale", "Gradient", "choice", choices=GRAD_SCALES,
+          help="mean: the gradient of the mean loss; sum: summed over the batch (n times larger)"),
+    Field("bias", "Biases", "bool", help="false: no b, z = a @ W"),
+    Field("init_weights", "Initial weights", "text", optional=True,
+          help="an .npz or .json file with W1, b1, W2, b2, ...", blank="random from the seed"),
+    Field("points", "Points", "matrix", help="the dataset 'points': one input row per sample, e.g. 0.05,0.1; 1,0"),
+    Field("targets", "Targets", "matrix", help="one target row per point, e.g. 0.01,0.99"),
+    Field("steps", "Steps", "int", 1, 1_000_000_000, optional=True,
+          help="stop a headless run after this many mini-batch steps instead of epochs", blank="the epochs"),
+    Field("log_every", "Log every", "int", 1, 1_000_000, optional=True,
+          help="a headless run records the metrics every N epochs (every N steps with Steps)",
+          blank="every epoch, thinned on long runs"),
 ]}
+POINTS_DATASET = "points"  # the dataset name that means "the points and targets settings"
 
 LIVE_FIELDS = tuple(name for name, f in FIELDS.items() if f.live)
 
@@ -127,8 +152,12 @@ def allowed_text(f: Field) -> str:
 
 
 def parse_field(name: str, text) -> object:
-    """Parse user text for field ``name``; raises ValueError naming the field and the range."""
+    """Parse user text for field ``name``; raises ValueError naming the field and the range.
+
+    A matrix field also takes rows as nested lists (a TOML array of arrays)."""
     f = FIELDS[name]
+    if f.kind == "matrix" and isinstance(text, (list, tuple)):
+        return _matrix_rows(f, text)
     if not isinstance(text, str):
         text = "" if text is None else str(text)
     if len(text) > MAX_TEXT:
@@ -136,9 +165,13 @@ def parse_field(name: str, text) -> object:
     s = text.strip()
     shown = s if len(s) <= 30 else s[:27] + "..."
     if f.kind == "text":
+        if not s and f.optional:
+            return None
         if not s:
             raise ValueError(f"{f.label}: must not be empty ({f.help})")
         return s
+    if f.kind == "matrix":
+        return _parse_matrix_text(f, s)
     if f.kind == "bool":
         low = s.lower()
         if low in ("1", "true", "yes", "on"):
@@ -202,10 +235,45 @@ def _parse_layers(f: Field, s: str, shown: str) -> tuple[int, ...]:
     return tuple(widths)
 
 
+def _parse_matrix_text(f: Field, s: str) -> tuple:
+    """'0.05, 0.1; 1, 2' -> ((0.05, 0.1), (1.0, 2.0)); empty text -> ()."""
+    if not s:
+        return ()
+    return _matrix_rows(f, [row.split(",") for row in s.split(";")])
+
+
+def _matrix_rows(f: Field, rows) -> tuple:
+    """Rows of equal length of finite numbers (or their text), as a tuple of float tuples."""
+    if len(rows) > MAX_POINTS:
+        raise ValueError(f"{f.label}: at most {MAX_POINTS} rows ({f.help}); got {len(rows)}")
+    out = []
+    for i, row in enumerate(rows, start=1):
+        if not isinstance(row, (list, tuple)) or not row:
+            raise ValueError(f"{f.label}: row {i} must be a list of numbers ({f.help})")
+        values = []
+        for cell in row:
+            try:
+                if isinstance(cell, bool):
+                    raise TypeError
+                x = float(cell.strip() if isinstance(cell, str) else cell)
+            except (TypeError, ValueError):
+                raise ValueError(f"{f.label}: row {i} must hold numbers ({f.help}); got {str(cell)[:20]!r}") from None
+            if not math.isfinite(x):
+                raise ValueError(f"{f.label}: row {i} must hold finite numbers ({f.help})")
+            values.append(x + 0.0)
+        if out and len(values) != len(out[0]):
+            raise ValueError(f"{f.label}: row {i} has {len(values)} numbers, row 1 has {len(out[0])} "
+                             f"(rows must be of the same length; {f.help})")
+        out.append(tuple(values))
+    return tuple(out)
+
+
 def format_field(name: str, value) -> str:
     """The text a form shows for a value (the inverse of ``parse_field``)."""
     if value is None:
         return ""
+    if FIELDS[name].kind == "matrix":
+        return "; ".join(",".join(repr(x) for x in row) for row in value)
     if name == "hidden":
         return ",".join(str(w) for w in value)
     if isinstance(value, bool):
@@ -215,12 +283,14 @@ def format_field(name: str, value) -> str:
     return str(value)
 
 
-def _exact_text(name: str, value) -> str:
+def _exact_text(name: str, value):
     """Like ``format_field`` but a float of a float field keeps every digit (``repr``), so that
     parsing it back gives the very same number: ``format_field``'s ``:g`` keeps 6 digits, which
     would round 1/3 to 0.333333 and let 9.9999999e-07 pass as 1e-06."""
     if isinstance(value, float) and FIELDS[name].kind == "float":
         return repr(value)
+    if FIELDS[name].kind == "matrix" and isinstance(value, (list, tuple)):
+        return value  # rows, not text: a long matrix would pass the length limit of text
     return format_field(name, value)
 
 
@@ -235,6 +305,13 @@ def check(config: RunConfig) -> list[tuple[str, str]]:
                                           f"got {config.output}"))
     if config.loss == "perceptron":
         problems += _perceptron_problems(config)
+    if config.dataset == POINTS_DATASET and not (config.points and config.targets):
+        problems.append(("dataset", f"Dataset: {POINTS_DATASET!r} needs the points and targets settings"))
+    elif (config.points or config.targets) and config.dataset != POINTS_DATASET:
+        problems.append(("dataset", f"Dataset: points and targets are used with dataset = {POINTS_DATASET!r}; "
+                                    f"got {config.dataset!r}"))
+    elif len(config.points) != len(config.targets):
+        problems.append(("targets", f"Targets: one row per point ({len(config.points)}); got {len(config.targets)}"))
     return problems
 
 
@@ -315,6 +392,8 @@ def from_mapping(data: dict, base: RunConfig | None = None, source: str = "setti
         _check_type(name, value)
         if isinstance(value, list) and name == "hidden":
             value = ",".join(str(v) for v in value)
+        if name in ("points", "targets") and isinstance(value, list) and value and not isinstance(value[0], list):
+            value = [value]  # a single row written flat, e.g. targets = [0.01, 0.99]
         changes[name] = parse_field(name, value if isinstance(value, str) else _exact_text(name, value))
     return validate(base.replace(**changes))
 
@@ -349,6 +428,9 @@ class Run:
 def load_data(config: RunConfig):
     from . import datasets
 
+    if config.dataset == POINTS_DATASET:
+        return datasets.from_points(config.points, config.targets, test_fraction=config.test_fraction,
+                                    seed=config.seed)
     return datasets.load(config.dataset, n_samples=config.n_samples, noise=config.noise,
                          test_fraction=config.test_fraction, seed=config.seed, classes=config.classes,
                          standardize=config.standardize)
@@ -375,11 +457,16 @@ def build(config: RunConfig, data=None) -> Run:
 
     validate(config)
     data = data if data is not None else load_data(config)
-    sizes = [data.n_features, *config.hidden, output_units(config, data.n_classes)]
+    sizes = [data.n_features, *config.hidden, output_units(config, data.n_outputs)]
     check_memory(config, data, sizes)
     net = Network(sizes, activation=config.activation, output=config.output, loss=config.loss,
                   l1=config.l1, l2=config.l2, init=None if config.init == "auto" else config.init,
-                  seed=config.seed, dtype=config.dtype, init_scale=config.init_scale)
+                  seed=config.seed, dtype=config.dtype, init_scale=config.init_scale, bias=config.bias,
+                  grad_scale=config.grad_scale)
+    if config.init_weights is not None:
+        from .init_weights import load_into
+
+        load_into(config.init_weights, net)
     name, params = schedule_args(config)
     trainer = Trainer(net, data, optimizer=config.optimizer, lr=config.lr, batch_size=config.batch_size,
                       schedule=name, schedule_params=params, clip_norm=config.clip_norm or None,

@@ -88,6 +88,10 @@ class Dataset:
 
     ``class_labels[i]`` is the label class ``i`` had in the source (e.g. (3, 7) for a CSV whose
     labels were 3 and 7). ``path`` is the absolute path for user files, None for built-ins.
+    ``targets_train``/``targets_test``: float (n, K) target vectors to train on, for data given as
+    points with explicit targets (see ``from_points``); y then holds the class each target
+    vector stands for (its argmax, or target >= 0.5 for one column), used for the accuracy.
+    A test fraction of 0 leaves X_test empty (0 rows).
     """
 
     X_train: np.ndarray
@@ -99,6 +103,8 @@ class Dataset:
     name: str
     class_labels: tuple[int, ...] = ()
     path: str | None = None
+    targets_train: np.ndarray | None = None
+    targets_test: np.ndarray | None = None
 
     def __post_init__(self):
         # Enforce the dtype/layout contract once, here, so every loader gets it for free.
@@ -117,6 +123,14 @@ class Dataset:
         put(self, "feature_names", list(self.feature_names))
         if not self.class_labels:
             put(self, "class_labels", tuple(range(self.n_classes)))
+        if self.targets_train is not None:
+            put(self, "targets_train", np.ascontiguousarray(self.targets_train, dtype=np.float64))
+            put(self, "targets_test", np.ascontiguousarray(self.targets_test, dtype=np.float64))
+
+    @property
+    def n_outputs(self) -> int:
+        """Output units a network needs: the target vectors' width, else the number of classes."""
+        return self.targets_train.shape[1] if self.targets_train is not None else self.n_classes
 
     @property
     def n_features(self) -> int:
@@ -256,9 +270,9 @@ def _as_float(arg: str, value, allowed: str) -> float:
 
 
 def _check_test_fraction(value) -> float:
-    allowed = f"in (0, {TEST_FRACTION_MAX}]"
+    allowed = f"from 0 to {TEST_FRACTION_MAX}"
     f = _as_float("test_fraction", value, allowed)
-    if not (0 < f <= TEST_FRACTION_MAX):  # also rejects NaN
+    if not (0 <= f <= TEST_FRACTION_MAX):  # also rejects NaN
         raise ValueError(f"test_fraction must be a number {allowed}; got {value!r}")
     return f
 
@@ -391,7 +405,10 @@ def _digits(n_samples, noise, test_fraction, rng) -> Dataset:
 
 def split_indices(y: np.ndarray, test_fraction: float, rng) -> tuple[np.ndarray, np.ndarray]:
     """Stratified shuffled split: each class with >= 2 samples puts about ``test_fraction`` of
-    them (at least one, never all) into the test set. Returns (train_idx, test_idx)."""
+    them (at least one, never all) into the test set. Returns (train_idx, test_idx).
+    A test fraction of 0 keeps every sample for training (as the tutorials do)."""
+    if test_fraction == 0:
+        return rng.permutation(len(y)), np.empty(0, np.int64)
     train, test = [], []
     for c in np.unique(y):
         idx = rng.permutation(np.flatnonzero(y == c))
@@ -410,6 +427,41 @@ def _split_dataset(X, y, n_classes, names, name, test_fraction, default_fraction
     frac = default_fraction if test_fraction is None else test_fraction
     tr, te = split_indices(y, frac, rng)
     return Dataset(X[tr], y[tr], X[te], y[te], n_classes, names, name, tuple(class_labels), path)
+
+
+MAX_POINTS = 100_000  # rows of a dataset given as points
+
+
+def from_points(points, targets, test_fraction=None, seed=0, name="points") -> Dataset:
+    """A dataset from explicit inputs (n, d) and target vectors (n, K), e.g. a tutorial's worked
+    example. Rows keep their order; by default (test_fraction None or 0) all are for training."""
+    X = _matrix("points", points)
+    T = _matrix("targets", targets)
+    if X.shape[0] != T.shape[0]:
+        raise ValueError(f"targets must have one row per point ({X.shape[0]}); got {T.shape[0]}")
+    frac = 0.0 if test_fraction is None else _check_test_fraction(test_fraction)
+    y = (T[:, 0] >= 0.5).astype(np.int64) if T.shape[1] == 1 else T.argmax(axis=1)
+    if frac:
+        tr, te = split_indices(y, frac, np.random.default_rng(_check_seed(seed)))
+    else:
+        tr, te = np.arange(len(y)), np.empty(0, np.int64)
+    names = [f"x{i + 1}" for i in range(X.shape[1])]
+    return Dataset(X[tr], y[tr], X[te], y[te], max(2, T.shape[1]), names, name,
+                   targets_train=T[tr], targets_test=T[te])
+
+
+def _matrix(arg: str, rows) -> np.ndarray:
+    """A non-empty finite (n, k) float matrix from nested lists; ValueError naming ``arg``."""
+    try:
+        M = np.array(rows, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{arg} must be rows of numbers, all of the same length") from None
+    if M.ndim != 2 or M.size == 0 or M.shape[0] > MAX_POINTS:
+        raise ValueError(f"{arg} must be 1 to {MAX_POINTS} rows of numbers, all of the same length; "
+                         f"got shape {M.shape}")
+    if not np.all(np.isfinite(M)):
+        raise ValueError(f"{arg} must be finite numbers")
+    return M
 
 
 def _check_file_n(n_samples) -> int | None:
@@ -436,7 +488,7 @@ def _standardized(ds: Dataset) -> Dataset:
     X_test = X_train if ds.X_test is ds.X_train else (ds.X_test - mean) / std
     y_test = ds.y_train if ds.X_test is ds.X_train else ds.y_test
     return Dataset(X_train, ds.y_train, X_test, y_test, ds.n_classes, ds.feature_names,
-                   ds.name, ds.class_labels, ds.path)
+                   ds.name, ds.class_labels, ds.path, ds.targets_train, ds.targets_test)
 
 
 # --------------------------------------------------------------------------- user files

@@ -21,3 +21,11 @@ class CheckpointError(EngineError, ValueError):
     def __init__(self, message: str, path: str | None = None):
         super().__init__(message)
         self.path = path
+
+
+class InitWeightsError(EngineError, ValueError):
+    """An initial-weights file could not be used; the message names the file and the array."""
+
+    def __init__(self, message: str, path: str | None = None):
+        super().__init__(message)
+        self.path = path

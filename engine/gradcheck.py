@@ -5,6 +5,8 @@ The analytic gradient comes from the network's own float64 backward pass. The nu
 round-off (about eps*|loss|/h) stays far below the gradients being checked, and h can be
 small enough to rarely straddle a ReLU kink. Relative error |a - n| / max(|a|, |n|) is
 reported for elements of at least ``tiny``; smaller elements are compared by absolute error.
+With grad_scale "sum" the gradient is checked against n times the loss's derivative: the
+summed loss's, penalties included (see ``Network.gradient_factor``).
 """
 from __future__ import annotations
 
@@ -68,6 +70,7 @@ def gradcheck(net, X, y, h: float = 1e-6, tiny: float = 1e-6, max_checks: int | 
     if max_checks is not None and max_checks < ks.size:
         ks = np.sort(np.random.default_rng(seed).choice(ks, size=max_checks, replace=False))
     numeric = np.empty(ks.size)
+    factor = twin.gradient_factor(X.shape[0])
     for j, k in enumerate(ks):
         keep = twin.params[k]
         twin.params[k] = keep + h
@@ -75,7 +78,7 @@ def gradcheck(net, X, y, h: float = 1e-6, tiny: float = 1e-6, max_checks: int | 
         twin.params[k] = keep - h
         down = twin.loss_value(X, y)
         twin.params[k] = keep
-        numeric[j] = float((up - down) / (2 * twin.dtype.type(h)))
+        numeric[j] = factor * float((up - down) / (2 * twin.dtype.type(h)))
     a = analytic[ks]
     scale = np.maximum(np.abs(a), np.abs(numeric))
     err = np.abs(a - numeric)

@@ -8,6 +8,8 @@ For softmax + mse the full softmax Jacobian applies: dZ = A * (dA - sum_k dA*A).
   perceptron + step:        L = (1/n) sum |A - Y| (the share misclassified)   dZ = (A - Y)/n
 The perceptron's dZ is not a derivative (a step has none): it is the rule w += lr*(y - y_hat)*x,
 averaged over the batch, written as a gradient so that plain SGD applies it.
+With ``summed=True`` (grad_scale "sum") the /n is left out: the gradient of the loss summed
+over the batch. The 1/2 in mse makes dA = A - Y per sample, Mazur's and most tutorials' E.
 Log-probabilities are computed from Z (log-softmax, log-sigmoid), so log(0) never occurs.
 """
 from __future__ import annotations
@@ -57,14 +59,15 @@ def softmax_cross_entropy(shifted: np.ndarray, rowsum: np.ndarray, y: np.ndarray
     return -np.vdot(y, log_p) / shifted.shape[0]
 
 
-def output_delta(output: str, loss: str, z, a, y, out, tmp, derivative=None):
+def output_delta(output: str, loss: str, z, a, y, out, tmp, derivative=None, summed: bool = False):
     """Write dL/dZ for the output layer into ``out`` (shape of a); ``tmp`` is scratch.
 
     ``derivative`` is the output activation's derivative function (for sigmoid/linear + mse).
+    ``summed``: the gradient of the batch's summed loss (no 1/n).
     """
-    n = z.shape[0]
     np.subtract(a, y, out=out)
-    out *= 1.0 / n  # out = dA for mse, and dZ for the canonical pairs
+    if not summed:
+        out *= 1.0 / z.shape[0]  # out = dA for mse, and dZ for the canonical pairs
     if loss in ("cross_entropy", "perceptron"):
         return out
     if output == "softmax":

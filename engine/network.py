@@ -1,9 +1,14 @@
 """The multi-layer perceptron: parameters, forward pass, backward pass.
 
 Conventions: samples are rows; z_l = a_{l-1} @ W_l + b_l with W_l of shape (fan_in, fan_out);
-a_0 = X. All weights live in one flat vector ``params`` (all W first, then all b) and the
+a_0 = X. A network built with ``bias=False`` has no b at all (z_l = a_{l-1} @ W_l; ``Layer.b`` is
+None). All weights live in one flat vector ``params`` (all W first, then all b) and the
 layers' W and b are views into it, so an optimizer update or a penalty is a few NumPy calls
 whatever the depth. Gradients mirror that layout in ``grad``.
+
+``grad_scale``: "mean" (the default) makes the gradient that of the shown loss, a mean over the
+batch; "sum" makes it n times that, the gradient of the loss summed over the batch's samples
+(penalties included), as tutorials that sum over the batch compute it.
 """
 from __future__ import annotations
 
@@ -19,10 +24,11 @@ MAX_HIDDEN_LAYERS = 10
 MAX_HIDDEN_WIDTH = 1024
 MAX_IO_WIDTH = 1 << 16
 DTYPES = ("float64", "float32", "longdouble")  # longdouble: extended precision for gradcheck
+GRAD_SCALES = ("mean", "sum")
 
 
 class Layer:
-    """One dense layer: W (fan_in, fan_out) and b (fan_out,), views into the network's params."""
+    """One dense layer: W (fan_in, fan_out) and b (fan_out,) or None, views into the network's params."""
 
     __slots__ = ("W", "b")
 
@@ -124,7 +130,8 @@ class Network:
     """
 
     def __init__(self, sizes, activation="tanh", output="softmax", loss="cross_entropy",
-                 l2=0.0, l1=0.0, init=None, seed=0, dtype="float64", init_scale=1.0):
+                 l2=0.0, l1=0.0, init=None, seed=0, dtype="float64", init_scale=1.0, bias=True,
+                 grad_scale="mean"):
         self.sizes = validate_sizes(sizes)
         self.activation = _choice("activation", activation, act.HIDDEN_ACTIVATIONS)
         self.output = _choice("output", output, act.OUTPUT_ACTIVATIONS)
@@ -147,12 +154,17 @@ class Network:
         self.seed = int(seed)
         self.dtype = np.dtype(_choice("dtype", _dtype_name(dtype), DTYPES))
         self._dtype_label = _dtype_name(self.dtype)
+        if not isinstance(bias, (bool, np.bool_)):
+            raise ValueError(f"bias must be true or false; got {bias!r}")
+        self.bias = bool(bias)
+        self.grad_scale = _choice("grad_scale", grad_scale, GRAD_SCALES)
+        self.initial_params: np.ndarray | None = None  # given initial weights that reset() restores
         self._leak = act.LEAK
         self._bind_activations()
 
         shapes = list(zip(self.sizes[:-1], self.sizes[1:]))
         self.n_weights = sum(i * o for i, o in shapes)  # params[:n_weights] are all the W
-        n_params = self.n_weights + sum(o for _, o in shapes)
+        n_params = self.n_weights + (sum(o for _, o in shapes) if self.bias else 0)
         self.params = np.zeros(n_params, self.dtype)
         self.grad = np.zeros(n_params, self.dtype)
         self.layers = self._views(self.params, shapes)
@@ -166,7 +178,7 @@ class Network:
         layers, w_at, b_at = [], 0, self.n_weights
         for fan_in, fan_out in shapes:
             W = flat[w_at:w_at + fan_in * fan_out].reshape(fan_in, fan_out)
-            b = flat[b_at:b_at + fan_out]
+            b = flat[b_at:b_at + fan_out] if self.bias else None
             layers.append(Layer(W, b))
             w_at += fan_in * fan_out
             b_at += fan_out
@@ -197,9 +209,13 @@ class Network:
         self._bind_activations()
 
     def reset(self, seed: int | None = None) -> None:
-        """Re-initialise the weights from the seed (biases to zero)."""
+        """Re-initialise the weights from the seed (biases to zero), or back to the initial
+        weights given with ``set_initial_params``."""
         if seed is not None:
             self.seed = int(seed)
+        if self.initial_params is not None:
+            self.params[...] = self.initial_params
+            return
         rng = np.random.default_rng(self.seed)
         for layer in self.layers:
             layer.W[...] = init_weights(self.init, *layer.W.shape, rng)
@@ -219,7 +235,8 @@ class Network:
         """The constructor arguments: enough to rebuild an identical network."""
         return dict(sizes=list(self.sizes), activation=self.activation, output=self.output,
                     loss=self.loss, l2=self.l2, l1=self.l1, init=self.init, seed=self.seed,
-                    dtype=self._dtype_label, init_scale=self.init_scale)
+                    dtype=self._dtype_label, init_scale=self.init_scale, bias=self.bias,
+                    grad_scale=self.grad_scale)
 
     def copy(self, dtype=None) -> "Network":
         cfg = self.config()
@@ -227,13 +244,24 @@ class Network:
             cfg["dtype"] = _dtype_name(dtype)
         twin = Network(**cfg)
         twin.leak = self.leak
+        if self.initial_params is not None:
+            twin.set_initial_params(self.initial_params)
         twin.params[...] = self.params
         return twin
+
+    def set_initial_params(self, flat: np.ndarray) -> None:
+        """Start from (and reset to) these parameters, laid out as ``params``."""
+        flat = np.asarray(flat)
+        if flat.shape != self.params.shape:
+            raise ValueError(f"initial parameters must have shape {self.params.shape}; got {flat.shape}")
+        self.initial_params = flat.astype(self.dtype, copy=True)
+        self.params[...] = self.initial_params
 
     def __repr__(self) -> str:
         arch = "-".join(map(str, self.sizes))
         return (f"Network({arch}, activation={self.activation}, output={self.output}, "
-                f"loss={self.loss}, l2={self.l2:g}, l1={self.l1:g}, dtype={self.dtype})")
+                f"loss={self.loss}, l2={self.l2:g}, l1={self.l1:g}, dtype={self.dtype}"
+                f"{'' if self.bias else ', bias=False'}{'' if self.grad_scale == 'mean' else ', grad_scale=sum'})")
 
     # ----- input checking ----------------------------------------------------------------
     def check_X(self, X) -> np.ndarray:
@@ -296,7 +324,8 @@ class Network:
             # np.dot, not np.matmul: the same BLAS call for 2-D arrays with ~0.3 us less
             # dispatch overhead, which is 10% of a step for the small teaching networks.
             np.dot(a, layer.W, out=z)
-            z += layer.b
+            if layer.b is not None:
+                z += layer.b
             a = buf.a[l + 1]
             if l < last:
                 self._f_hidden(z, a)
@@ -310,12 +339,14 @@ class Network:
         """Backward pass after ``forward_into``: fills ``self.grad`` (dW, db of every layer)."""
         L = len(self.layers)
         n = Y.shape[0]
-        output_delta(self.output, self.loss, buf.z[-1], buf.a[-1], Y, buf.dz[-1], buf.tmp, self._d_out)
+        output_delta(self.output, self.loss, buf.z[-1], buf.a[-1], Y, buf.dz[-1], buf.tmp, self._d_out,
+                     summed=self.grad_scale == "sum")
         for l in range(L - 1, -1, -1):
             dz = buf.dz[l]
             dW, db = self._grad_layers[l].W, self._grad_layers[l].b
             np.dot(buf.a[l].T, dz, out=dW)
-            np.add.reduce(dz, axis=0, out=db)  # dz.sum(axis=0) without its Python wrapper
+            if db is not None:
+                np.add.reduce(dz, axis=0, out=db)  # dz.sum(axis=0) without its Python wrapper
             if l > 0:
                 da = buf.da[l - 1]
                 np.dot(dz, self.layers[l].W.T, out=da)
@@ -324,16 +355,21 @@ class Network:
                 dz_prev *= da
         self._add_penalty_grads(n)
 
+    def gradient_factor(self, n: int) -> float:
+        """d(gradient)/d(gradient of the shown loss): 1 for grad_scale mean, n for sum."""
+        return float(n) if self.grad_scale == "sum" else 1.0
+
     def _add_penalty_grads(self, n: int) -> None:
         if not (self.l2 or self.l1):
             return
         w, gw, tmp = self.params[:self.n_weights], self.grad[:self.n_weights], self._wtmp
+        per_sample = self.gradient_factor(n) / n  # the penalty's 1/n, cancelled when summing
         if self.l2:
-            np.multiply(w, self.l2 / n, out=tmp)
+            np.multiply(w, self.l2 * per_sample, out=tmp)
             gw += tmp
         if self.l1:
             np.sign(w, out=tmp)
-            tmp *= self.l1 / n
+            tmp *= self.l1 * per_sample
             gw += tmp
 
     def penalty(self, n: int):
@@ -371,14 +407,14 @@ class Network:
         return [X] + buf.a[1:]
 
     def loss_and_grads(self, X, y):
-        """The loss (penalties included) and [(dW, db), ...] per layer."""
+        """The loss (penalties included) and [(dW, db), ...] per layer (db None without biases)."""
         X = self.check_X(X)
         buf = Buffers(self.sizes, X.shape[0], self.dtype)
         Y = self.encode_targets(y, X.shape[0], out=buf.Y)
         self.forward_into(X, buf)
         loss = self.loss_from_buffers(Y, buf)
         self.backward_into(Y, buf)
-        return float(loss), [(g.W.copy(), g.b.copy()) for g in self._grad_layers]
+        return float(loss), [(g.W.copy(), None if g.b is None else g.b.copy()) for g in self._grad_layers]
 
     def loss_value(self, X, y):
         """The loss with penalties (a NumPy scalar of the network's dtype)."""

@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
-from .config import RunConfig
+from .config import POINTS_DATASET, RunConfig
+
+LESSONS = Path(__file__).parent / "lessons"  # the worked examples' published initial weights
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,19 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
                                   epochs=20),
            "Exploding gradients: ten tanh layers with weights 8 times the Xavier scale multiply the "
            "gradient at each layer on its way back, so it grows toward the input."),
+    Preset("xor-article", RunConfig(dataset=POINTS_DATASET, points=((1.76405235, 0.40015721),),
+                                    targets=((1.0, 0.0),), hidden=(3,), activation="sigmoid",
+                                    output="sigmoid", loss="mse", bias=False,
+                                    init_weights=str(LESSONS / "xor-article.json"), optimizer="sgd",
+                                    lr=0.001, batch_size="full", epochs=1000),
+           "One SGD step by hand: a 2-3-2 sigmoid network without biases, one sample, squared error; "
+           "the inspector shows the article's z1, a1, dW2 and the updated W2."),
+    Preset("mazur-2-2-2", RunConfig(dataset=POINTS_DATASET, points=((0.05, 0.10),), targets=((0.01, 0.99),),
+                                    hidden=(2,), activation="sigmoid", output="sigmoid", loss="mse",
+                                    init_weights=str(LESSONS / "mazur-2-2-2.json"), optimizer="sgd", lr=0.5,
+                                    batch_size="full", epochs=10000),
+           "Matt Mazur's step-by-step backpropagation example: error 0.298371109 before the first step, "
+           "w5 = 0.35891648 after it."),
 ]}
 
 DEFAULT_PRESET = "moons"

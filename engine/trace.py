@@ -161,6 +161,13 @@ class NetSpec:
     leak: float
     l1: float
     l2: float
+    bias: bool = True
+    summed: bool = False  # grad_scale "sum": the gradient of the summed loss, no 1/n
+
+    @property
+    def per_n(self) -> str:
+        """The 1/n of a gradient formula: empty when the gradient is summed over the batch."""
+        return "" if self.summed else "/n"
 
 
 def record(net, X, y, buf=None) -> Trace:
@@ -205,7 +212,8 @@ def capture(net, X, Y, buf, loss, params: np.ndarray | None = None, grad: np.nda
     block = buf.recorded.copy()
     weights = net.params.copy() if params is None else params
     grads = net.grad.copy() if grad is None else grad
-    spec = NetSpec(net.n_layers, net.activation, net.output, net.loss, net.leak, net.l1, net.l2)
+    spec = NetSpec(net.n_layers, net.activation, net.output, net.loss, net.leak, net.l1, net.l2,
+                   net.bias, net.grad_scale == "sum")
 
     def name_the_arrays(t: Trace) -> None:
         z, a, dz, da = Buffers.split(block, net.sizes, X.shape[0])
@@ -229,8 +237,9 @@ def _add_stages(trace: Trace, net: NetSpec) -> None:
     v, L = trace._values, net.n_layers
     for l in range(1, L + 1):
         f = net.output if l == L else net.activation
-        trace.add(TraceStep("forward", f"z{l}", v[f"z{l}"], f"z{l} = a{l - 1} @ W{l} + b{l}",
-                            (f"a{l - 1}", f"W{l}", f"b{l}"), l, explain_z(v, l)))
+        b = f" + b{l}" if net.bias else ""
+        trace.add(TraceStep("forward", f"z{l}", v[f"z{l}"], f"z{l} = a{l - 1} @ W{l}{b}",
+                            (f"a{l - 1}", f"W{l}") + ((f"b{l}",) if net.bias else ()), l, explain_z(v, l)))
         trace.add(TraceStep("forward", f"a{l}", v[f"a{l}"], f"a{l} = {f}(z{l})",
                             (f"z{l}",), l, _explain_a(v, l, f, net.leak)))
 
@@ -247,8 +256,9 @@ def _add_stages(trace: Trace, net: NetSpec) -> None:
                                 _explain_hidden_delta(v, l, net.activation, net.leak)))
         trace.add(TraceStep("backward", f"dW{l}", v[f"dW{l}"], _dW_formula(net, l),
                             (f"a{l - 1}", f"dz{l}", f"W{l}"), l, _explain_dW(v, net, l)))
-        trace.add(TraceStep("backward", f"db{l}", v[f"db{l}"], f"db{l} = sum(dz{l}, axis=0)",
-                            (f"dz{l}",), l, _explain_db(v, l)))
+        if net.bias:
+            trace.add(TraceStep("backward", f"db{l}", v[f"db{l}"], f"db{l} = sum(dz{l}, axis=0)",
+                                (f"dz{l}",), l, _explain_db(v, l)))
         if l > 1:
             trace.add(TraceStep("backward", f"da{l - 1}", v[f"da{l - 1}"], f"da{l - 1} = dz{l} @ W{l}.T",
                                 (f"dz{l}", f"W{l}"), l - 1, _explain_da(v, l)))
@@ -275,19 +285,20 @@ def _loss_formula(net, L: int) -> str:
 
 
 def _output_delta_formula(net, L: int) -> str:
+    n = "" if net.summed else " / n"
     if delta_is_residual(net.output, net.loss):
-        return f"dz{L} = (a{L} - Y) / n"
+        return f"dz{L} = (a{L} - Y){n}"
     if net.output == "sigmoid":
-        return f"dz{L} = (a{L} - Y) / n * a{L}*(1-a{L})"
-    return f"dz{L} = a{L} * (g - rowsum(g * a{L})),  g = (a{L} - Y) / n"
+        return f"dz{L} = (a{L} - Y){n} * a{L}*(1-a{L})"
+    return f"dz{L} = a{L} * (g - rowsum(g * a{L})),  g = (a{L} - Y){n}"
 
 
 def _dW_formula(net, l: int) -> str:
     s = f"dW{l} = a{l - 1}.T @ dz{l}"
     if net.l2:
-        s += f" + (l2/n) * W{l}"
+        s += f" + (l2{net.per_n}) * W{l}"
     if net.l1:
-        s += f" + (l1/n) * sign(W{l})"
+        s += f" + (l1{net.per_n}) * sign(W{l})"
     return s
 
 
@@ -296,10 +307,12 @@ def _dW_formula(net, l: int) -> str:
 def explain_z(v, l):
     def explain(ix):
         i, j = ix
-        a, W, b = v[f"a{l - 1}"], v[f"W{l}"], v[f"b{l}"]
+        a, W, b = v[f"a{l - 1}"], v[f"W{l}"], v.get(f"b{l}")
         s, terms = written_sum(a.shape[1], lambda k: f"a{l - 1}{idx(i, k)}*W{l}{idx(k, j)}",
                                lambda k, d: f"{num(a[i, k], d)}*{opnd(W[k, j], d)}",
                                lambda ks: _dot(a[i, ks], W[ks, j]))
+        if b is None:  # a network without biases
+            return f"z{l}{idx(i, j)} = {s} = " + equation(terms, v[f"z{l}"][i, j])
         return (f"z{l}{idx(i, j)} = {s} + b{l}[{j}] = "
                 + equation(lambda d: f"{terms(d)} + {opnd(b[j], d)}", v[f"z{l}"][i, j]))
     return explain
@@ -381,18 +394,19 @@ def _explain_output_delta(v, net, L):
         A, Y, dz, n = v[f"a{L}"], v["Y"], v[f"dz{L}"], v["a0"].shape[0]
         a, y = A[i, k], Y[i, k]
         head = f"dz{L}{idx(i, k)}"
-        base = f"(a{L}{idx(i, k)} - Y{idx(i, k)}) / n"
+        per_n, per_n_value = (" / n", f" / {n}") if not net.summed else ("", "")
+        base = f"(a{L}{idx(i, k)} - Y{idx(i, k)}){per_n}"
 
         def base_n(d):
-            return f"({num(a, d)} - {opnd(y, d)}) / {n}"
+            return f"({num(a, d)} - {opnd(y, d)}){per_n_value}"
         if delta_is_residual(net.output, net.loss):
             return f"{head} = {base} = {equation(base_n, dz[i, k])}"
         if net.output == "sigmoid":
             return (f"{head} = {base} * a*(1-a) = "
                     + equation(lambda d: f"{base_n(d)} * {num(a, d)}*(1-{opnd(a, d)})", dz[i, k]))
-        g = (A[i] - Y[i]) / n
+        g = (A[i] - Y[i]) / (1 if net.summed else n)
         dot = float(np.dot(g, A[i]))
-        return (f"{head} = a{L}{idx(i, k)} * (g[{k}] - sum_j g[j]*a{L}[{i},j]),  g = (a{L}[{i}] - Y[{i}]) / n  = "
+        return (f"{head} = a{L}{idx(i, k)} * (g[{k}] - sum_j g[j]*a{L}[{i},j]),  g = (a{L}[{i}] - Y[{i}]){per_n}  = "
                 + equation(lambda d: f"{num(a, d)} * ({num(g[k], d)} - {opnd(dot, d)})", dz[i, k]))
     return explain
 
@@ -422,17 +436,18 @@ def _explain_dW(v, net, l):
         s, terms = written_sum(n, lambda r: f"a{l - 1}{idx(r, p)}*dz{l}{idx(r, q)}",
                                lambda r, d: f"{num(a[r, p], d)}*{opnd(dz[r, q], d)}",
                                lambda rs: _dot(a[rs, p], dz[rs, q]))
+        per_n_value = "" if net.summed else f"/{n}"
         if net.l2:
-            s += f" + (l2/n)*W{l}{idx(p, q)}"
+            s += f" + (l2{net.per_n})*W{l}{idx(p, q)}"
         if net.l1:
-            s += f" + (l1/n)*sign(W{l}{idx(p, q)})"
+            s += f" + (l1{net.per_n})*sign(W{l}{idx(p, q)})"
 
         def numeric(d):
             text = terms(d)
             if net.l2:
-                text += f" + ({num(net.l2, d)}/{n})*{opnd(W[p, q], d)}"
+                text += f" + ({num(net.l2, d)}{per_n_value})*{opnd(W[p, q], d)}"
             if net.l1:
-                text += f" + ({num(net.l1, d)}/{n})*{opnd(np.sign(W[p, q]))}"
+                text += f" + ({num(net.l1, d)}{per_n_value})*{opnd(np.sign(W[p, q]))}"
             return text
         return f"dW{l}{idx(p, q)} = {s} = {equation(numeric, v[f'dW{l}'][p, q])}"
     return explain

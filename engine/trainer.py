@@ -69,7 +69,8 @@ class Snapshot:
 
 
 def _split(data):
-    """Accept a Dataset, (X, y) or (X_train, y_train, X_test, y_test)."""
+    """Accept a Dataset, (X, y) or (X_train, y_train, X_test, y_test). A Dataset given as target
+    vectors (``Dataset.targets_train``) trains on those; its labels y serve the accuracy."""
     if hasattr(data, "X_train"):
         return data.X_train, data.y_train, data.X_test, data.y_test
     if len(data) == 2:
@@ -101,11 +102,15 @@ class Trainer:
                  history_cap=2000, **optimizer_hyper):
         self.net = net
         X_train, y_train, X_test, y_test = _split(data)
-        self.X_train, self.X_test = net.check_X(X_train), net.check_X(X_test)
+        self.X_train = net.check_X(X_train)
+        # No test split (test fraction 0): an empty (0, d) array, and no test metrics.
+        self.X_test = net.check_X(X_test) if len(X_test) else np.empty((0, self.X_train.shape[1]), net.dtype)
         self.y_train, self.y_test = np.asarray(y_train), np.asarray(y_test)
         self.n = self.X_train.shape[0]
-        self._Y_train = net.encode_targets(self.y_train, self.n)
-        self._Y_test = net.encode_targets(self.y_test, self.X_test.shape[0])
+        targets = getattr(data, "targets_train", None)
+        self._Y_train = net.encode_targets(self.y_train if targets is None else targets, self.n)
+        self._Y_test = net.encode_targets(self.y_test if targets is None else data.targets_test,
+                                          self.X_test.shape[0])
         self.n_classes = max(2, net.n_outputs)
         self.lr = _positive("lr", lr, 1e6)
         self.batch_size = self._check_batch_size(batch_size)
@@ -170,7 +175,8 @@ class Trainer:
                 new[key] = self._check_batch_size(value)
             elif key in ("l1", "l2"):
                 new[key] = value
-                type(self.net)(self.net.sizes, **{key: value})  # validates the same way the network does
+                # validates the same way the network does (its output: one unit is not softmax's)
+                type(self.net)(self.net.sizes, output=self.net.output, loss=self.net.loss, **{key: value})
             elif key in ("clip_norm", "clip_value"):
                 new[key] = _optional_positive(key, value)
             elif key in OPTIMIZER_HYPER:
@@ -276,7 +282,8 @@ class Trainer:
                 if not np.all(np.isfinite(z)):
                     where, layer = f"activation z{l} became non-finite", l
                     break
-        grad_norms = [math.sqrt(float(np.vdot(g.W, g.W) + np.vdot(g.b, g.b))) for g in net._grad_layers]
+        grad_norms = [math.sqrt(float(np.vdot(g.W, g.W) + (0.0 if g.b is None else np.vdot(g.b, g.b))))
+                      for g in net._grad_layers]
         if layer is None:
             for l in range(net.n_layers, 0, -1):  # backward order: where the gradient first broke
                 if not math.isfinite(grad_norms[l - 1]):
@@ -316,6 +323,8 @@ class Trainer:
             self.history.epochs.append(self.evaluate())
 
     def _loss_and_accuracy(self, X, Y, y) -> tuple[float, float]:
+        if not len(X):  # no test split
+            return math.nan, math.nan
         buf = self.net.buffers(X.shape[0])
         out = self.net.forward_into(X, buf)
         loss = float(self.net.loss_from_buffers(Y, buf))
@@ -356,8 +365,10 @@ class Trainer:
     def confusion_matrix(self, split: str = "test") -> np.ndarray:
         """Counts[true, predicted] over the train or test split."""
         X, y = (self.X_test, self.y_test) if split == "test" else (self.X_train, self.y_train)
-        pred = self.net.predict(X)
         K = self.n_classes
+        if not len(X):  # no test split
+            return np.zeros((K, K), np.int64)
+        pred = self.net.predict(X)
         return np.bincount(y.astype(np.int64) * K + pred, minlength=K * K).reshape(K, K)
 
     # ----- one step as a trace ------------------------------------------------------------------
@@ -394,21 +405,22 @@ class Trainer:
         frozen = copy.copy(self.optimizer)  # keeps t and the hyperparameters of this very step
         state_after = frozen.snapshot_state()
         trace._values["lr"] = np.array(lr)
-        shapes = [(layer.W.shape, layer.b.shape) for layer in net.layers]
+        shapes = [(layer.W.shape, None if layer.b is None else layer.b.shape) for layer in net.layers]
         n_weights = net.n_weights
 
         def add_update_stages(t: Trace) -> None:
             clipping = _clipping(grad, clip_value, clip_norm)
             offset_w, offset_b = 0, n_weights
             for l, (w_shape, b_shape) in enumerate(shapes, start=1):
-                for kind, shape, offset in (("W", w_shape, offset_w), ("b", b_shape, offset_b)):
+                kinds = (("W", w_shape, offset_w),) + ((("b", b_shape, offset_b),) if b_shape else ())
+                for kind, shape, offset in kinds:
                     name, size = f"{kind}{l}", math.prod(shape)
                     t.add(TraceStep("update", f"{name}_new", after[offset:offset + size].reshape(shape),
                                     _update_formula(frozen, name, clipping), (name, f"d{name}"), l,
                                     _explain_update(frozen, name, shape, offset, before, grad, g, after, lr,
                                                     state_before, state_after, clipping)))
                 offset_w += math.prod(w_shape)
-                offset_b += math.prod(b_shape)
+                offset_b += math.prod(b_shape) if b_shape else 0
 
         trace.defer(add_update_stages)
         return trace

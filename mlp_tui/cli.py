@@ -18,7 +18,7 @@ import sys
 from dataclasses import fields
 
 from engine.config import FIELDS, RunConfig, check, parse_field, validate
-from engine.errors import EngineError
+from engine.errors import EngineError, InitWeightsError
 
 from . import __version__
 from .pace import DEFAULT_SPEED, format_speed, parse_speed
@@ -190,7 +190,7 @@ def _field_help(name: str) -> str:
     if f.help:
         text += f"; {f.help}"
     if f.optional:
-        text += "; default: the dataset's"
+        text += f"; default: {f.blank}"
     else:
         text += f"; default {_show_default(name)}"
     return text.replace("%", "%%")
@@ -219,7 +219,9 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
                            help=_field_help(name))
             continue
         metavar = {"layers": "W,W", "choice": "NAME", "text": "NAME|FILE", "batch": "N|full",
-                   "int": "N", "float": "X"}[f.kind]
+                   "int": "N", "float": "X", "matrix": "X,X;X,X"}[f.kind]
+        if name == "init_weights":
+            metavar = "FILE.npz|FILE.json"
         g.add_argument(flag, dest=name, type=_field_type(name), metavar=metavar, default=argparse.SUPPRESS,
                        help=_field_help(name))
 
@@ -324,7 +326,8 @@ def resolve_config(args, checkpoint=None) -> RunConfig:
             net = checkpoint.network
             config = config.replace(hidden=tuple(net.sizes[1:-1]), activation=net.activation,
                                     output=net.output, loss=net.loss, dtype=str(net.config()["dtype"]),
-                                    l1=float(net.l1), l2=float(net.l2))
+                                    l1=float(net.l1), l2=float(net.l2), bias=net.bias,
+                                    grad_scale=net.grad_scale)
     config_path = getattr(args, "config", None)
     if config_path is not None:
         from .settings_file import load_config
@@ -399,7 +402,7 @@ def _train(args, config: RunConfig, run) -> int:
     from .headless import run_headless
 
     return run_headless(run, config.epochs, json_path=args.json, csv_path=args.csv, save_path=args.save,
-                        progress=args.progress)
+                        progress=args.progress, steps=config.steps, log_every=config.log_every)
 
 
 def _one_line_error(e: BaseException) -> str:
@@ -445,7 +448,7 @@ def _main(argv) -> int:
             if clash:
                 raise UsageError(clash)
         run = build_run(config, checkpoint)  # a bad dataset fails here, before any dashboard opens
-    except UsageError as e:
+    except (UsageError, InitWeightsError) as e:  # an initial-weights file is an argument
         return _fail(str(e), 2)
     except (EngineError, OSError, ValueError) as e:
         return _fail(_one_line_error(e), 1)

@@ -93,8 +93,8 @@ def write_csv(path, records: list[dict], columns: list[str]) -> None:
 class _Plain:
     """Plain progress lines about every 10% of the run (for pipes and logs)."""
 
-    def __init__(self, stream, start: int, end: int):
-        self.stream, self.start, self.end = stream, start, end
+    def __init__(self, stream, start: int, end: int, unit: str = "epoch"):
+        self.stream, self.start, self.end, self.unit = stream, start, end, unit
         self.every = max(1, (end - start) // 10)
 
     def __enter__(self):
@@ -107,20 +107,20 @@ class _Plain:
         done = epoch - self.start
         if rec is None or not (done % self.every == 0 or epoch >= self.end):
             return
-        print(f"epoch {epoch}/{self.end}  train_loss {_num(rec.get('train_loss'))}  "
+        print(f"{self.unit} {epoch}/{self.end}  train_loss {_num(rec.get('train_loss'))}  "
               f"test_acc {_num(rec.get('test_acc'))}", file=self.stream, flush=True)
 
 
 class _Bar:
     """A Rich progress bar (imported only when a terminal shows it)."""
 
-    def __init__(self, stream, start: int, end: int):
+    def __init__(self, stream, start: int, end: int, unit: str = "epoch"):
         from rich.console import Console
         from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
                                    TimeElapsedColumn, TimeRemainingColumn)
 
         self.start, self.end = start, end
-        self.progress = Progress(TextColumn("epoch"), MofNCompleteColumn(), BarColumn(),
+        self.progress = Progress(TextColumn(unit), MofNCompleteColumn(), BarColumn(),
                                  TextColumn("{task.fields[metrics]}"), TimeElapsedColumn(),
                                  TextColumn("eta"), TimeRemainingColumn(),
                                  console=Console(file=stream), transient=False)
@@ -149,14 +149,14 @@ def _num(x) -> str:
     return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.4f}"
 
 
-def _reporter(progress: str, stream, start: int, end: int):
+def _reporter(progress: str, stream, start: int, end: int, unit: str = "epoch"):
     if progress == "auto":
         progress = "bar" if getattr(stream, "isatty", lambda: False)() else "plain"
     if progress == "bar":
-        return _Bar(stream, start, end)
+        return _Bar(stream, start, end, unit)
     if progress == "none":
-        return _Silent(stream, start, end)
-    return _Plain(stream, start, end)
+        return _Silent(stream, start, end, unit)
+    return _Plain(stream, start, end, unit)
 
 
 def final_metrics(trainer, status: str, seconds: float, samples: float) -> dict:
@@ -171,9 +171,13 @@ def final_metrics(trainer, status: str, seconds: float, samples: float) -> dict:
 
 
 def run_headless(run, epochs: int, json_path=None, csv_path=None, save_path=None,
-                 progress: str = "auto", stream=None) -> int:
-    """Train ``run.trainer`` for ``epochs`` more epochs, report progress to ``stream`` (stdout by
-    default) and write the requested outputs. ``progress``: "auto", "bar", "plain" or "none".
+                 progress: str = "auto", stream=None, steps: int | None = None,
+                 log_every: int | None = None) -> int:
+    """Train ``run.trainer`` for ``epochs`` more epochs (or ``steps`` more mini-batch steps),
+    report progress to ``stream`` (stdout by default) and write the requested outputs.
+    ``progress``: "auto", "bar", "plain" or "none". ``log_every``: the written history holds
+    exactly the evaluations after every ``log_every`` epochs (steps), instead of the trainer's
+    per-epoch history, which thins itself on long runs.
 
     Returns the exit status: 0 done, 1 diverged or an output failed, 130 interrupted (Ctrl+C),
     128 + signal number for SIGTERM, SIGHUP or a broken pipe.
@@ -188,27 +192,37 @@ def run_headless(run, epochs: int, json_path=None, csv_path=None, save_path=None
             return 1
 
     with StopSignals() as stop:  # until the outputs are written: a second ctrl+c cannot lose them
-        status, epochs_run, seconds, samples = _train_until(trainer, epochs, progress, stream, stop)
+        status, epochs_run, seconds, samples, logged = _train_until(trainer, epochs, progress, stream, stop,
+                                                                    steps, log_every)
         return _finish(run, status, stop, epochs_run, seconds, samples, stream, json_path, csv_path,
-                       save_path)
+                       save_path, logged if log_every is not None else None)
 
 
-def _train_until(trainer, epochs: int, progress: str, stream, stop: "StopSignals"):
-    """Train until done, diverged or stopped; returns (status, epochs run, seconds, samples)."""
+def _train_until(trainer, epochs: int, progress: str, stream, stop: "StopSignals", steps: int | None = None,
+                 log_every: int | None = None):
+    """Train until done, diverged or stopped; returns (status, epochs run, seconds, samples, the
+    evaluations logged every ``log_every`` epochs or steps)."""
     start_epoch = trainer.epoch
-    end_epoch = start_epoch + int(epochs)
+    unit = "step" if steps is not None else "epoch"
+    start = trainer.step_count if steps is not None else start_epoch
+    end = start + int(steps if steps is not None else epochs)
     start_progress = trainer.epoch_progress
     status = "completed"
+    logged = []
     t0 = time.perf_counter()
     try:
-        with _reporter(progress, stream, start_epoch, end_epoch) as reporter, stop.between_steps(trainer):
-            while trainer.epoch < end_epoch and not stop.requested:
-                rec = trainer.run_epoch()
+        with _reporter(progress, stream, start, end, unit) as reporter, stop.between_steps(trainer):
+            done = start
+            while done < end and not stop.requested:
+                rec = trainer.run_epoch() if steps is None else _one_step(trainer)
                 if trainer.divergence is not None:
                     status = "diverged"
                     break
+                done = trainer.epoch if steps is None else trainer.step_count
+                if log_every is not None and (done - start) % log_every == 0:
+                    logged.append(trainer.evaluate())
                 try:
-                    reporter.update(trainer.epoch, rec)
+                    reporter.update(done, rec)
                 except BrokenPipeError:  # e.g. "mlp-tui train | head": stop as for a signal
                     stop.broken_pipe(stream)
     except (KeyboardInterrupt, StopRequested):
@@ -217,12 +231,13 @@ def _train_until(trainer, epochs: int, progress: str, stream, stop: "StopSignals
         status = "interrupted"
     seconds = time.perf_counter() - t0
     samples = max(0.0, trainer.epoch_progress - start_progress) * trainer.n
-    return status, trainer.epoch - start_epoch, seconds, samples
+    return status, trainer.epoch - start_epoch, seconds, samples, logged
 
 
 def _finish(run, status: str, stop: "StopSignals", epochs_run: int, seconds: float, samples: float,
-            stream, json_path, csv_path, save_path) -> int:
-    """Report the end of the run and write the outputs; returns the exit status."""
+            stream, json_path, csv_path, save_path, logged: list | None = None) -> int:
+    """Report the end of the run and write the outputs (the history: ``logged``, else the
+    trainer's); returns the exit status."""
     trainer = run.trainer
     if status == "interrupted":
         _err(f"interrupted{stop.cause()} at epoch {trainer.epoch}, step {trainer.step_count}")
@@ -236,7 +251,7 @@ def _finish(run, status: str, stop: "StopSignals", epochs_run: int, seconds: flo
     quietly(lambda: _print_final(stream, final, epochs_run))
 
     code = {"completed": 0, "diverged": 1, "interrupted": stop.exit_status()}[status]
-    records = trainer.history.records()
+    records = trainer.history.records() if logged is None else logged
     writers = []
     if json_path is not None:
         writers.append((json_path, lambda: write_json(json_path, run.config, records, final)))
@@ -256,6 +271,12 @@ def _finish(run, status: str, stop: "StopSignals", epochs_run: int, seconds: flo
         else:
             quietly(lambda: print(f"wrote {path}", file=stream, flush=True))
     return code
+
+
+def _one_step(trainer) -> dict | None:
+    """One mini-batch step; the latest evaluation (the trainer evaluates after each epoch)."""
+    trainer.step()
+    return trainer.history.epochs.last()
 
 
 def _print_final(stream, final: dict, epochs_run: int) -> None:

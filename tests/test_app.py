@@ -367,3 +367,41 @@ def test_low_bandwidth_refreshes_less_often_and_draws_ascii():
 
     assert rates(DashboardOptions(color="color")) == ("color", 10, 5, 2)
     assert rates(DashboardOptions(color="color", low_bandwidth=True)) == ("ascii", 2, 1, 1)
+
+
+async def test_worked_example_steps_in_the_inspector_without_biases(app_factory):
+    app = app_factory(preset="xor-article")
+    async with app.run_test(size=(120, 40)) as pilot:
+        inspector = app.query_one(InspectorPanel)
+        await pilot.press("n")
+        assert inspector.current.name == "z1"
+        text = screen_text(app)
+        assert "z1 = a0 @ W1" in text and "+ b1" not in text
+        for _ in range(len(inspector.trace.steps) - 1):
+            await pilot.press("full_stop")
+        assert inspector.current.name == "W2_new"  # no b2_new: the network has no biases
+        np.testing.assert_allclose(app.session.net.layers[1].W[0], [-0.41488852, -0.30995026], atol=3e-8)
+
+
+async def test_choosing_a_worked_example_in_the_form_builds_it(app_factory):
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        from textual.widgets import Select
+
+        app.query_one("#preset", Select).value = "mazur-2-2-2"
+        await pilot.pause()
+        assert not app.query_one("#apply", Button).disabled
+        assert app.form.request_apply()
+        await pilot.pause()
+        assert app.session.config.points == ((0.05, 0.10),)
+        assert app.session.net.sizes == (2, 2, 2) and app.session.net.layers[1].W[0, 0] == 0.40
+
+
+async def test_no_test_split_shows_the_training_confusion_matrix(app_factory):
+    app = app_factory(preset="digits", test_fraction=0.0, n_samples=200)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.session.step(5)
+        app.poll(force=True)
+        await pilot.pause()
+        assert app._exception is None
+        assert "confusion matrix (train" in screen_text(app)

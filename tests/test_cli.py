@@ -349,3 +349,72 @@ def test_dashboard_with_checkpoint(monkeypatch, tmp_path):
     assert launched["checkpoint"].path == str(s)
     assert launched["run"].trainer.epoch == 3
     assert (launched["run"].net.params == launched["checkpoint"].network.params).all()
+
+
+# ----------------------------------------------------------------------------------- worked examples
+
+
+def test_log_every_keeps_exactly_the_requested_epochs(tmp_path, capsys):
+    j, c = tmp_path / "run.json", tmp_path / "run.csv"
+    assert main(["train", "--preset", "mazur-2-2-2", "--epochs", "3000", "--log-every", "1000",
+                 "--json", str(j), "--csv", str(c)]) == 0
+    assert [r["epoch"] for r in json.loads(j.read_text())["history"]] == [1000, 2000, 3000]
+    assert [int(r["epoch"]) for r in csv.DictReader(c.open())] == [1000, 2000, 3000]
+
+
+def test_steps_stop_after_that_many_mini_batches(tmp_path, capsys):
+    j = tmp_path / "run.json"
+    assert main(["train", *SMALL, "--batch-size", "10", "--steps", "25", "--log-every", "5",
+                 "--progress", "plain", "--json", str(j)]) == 0
+    data = json.loads(j.read_text())
+    assert data["final"]["step"] == 25 and data["final"]["epoch"] == 3  # 7 steps per epoch of 70
+    assert [r["step"] for r in data["history"]] == [5, 10, 15, 20, 25]
+    assert "step 25/25" in capsys.readouterr().out
+
+
+def test_test_fraction_zero_trains_on_every_point(tmp_path, capsys):
+    j = tmp_path / "run.json"
+    assert main(["train", *SMALL, "--test-fraction", "0", "--progress", "plain", "--json", str(j)]) == 0
+    out = capsys.readouterr().out
+    assert "test   loss -  accuracy -" in out
+    final = json.loads(j.read_text())["final"]
+    assert final["test_loss"] is None and final["test_acc"] is None and final["train_acc"] is not None
+    assert final["step"] == 3 * 4  # 100 points in batches of 32, none held out
+
+
+def test_bad_init_weights_file_exits_2_naming_the_file_and_the_array(tmp_path, capsys):
+    weights = tmp_path / "w.json"
+    weights.write_text('{"W1": [[1, 2]], "b1": [0, 0], "W2": [[1, 2], [3, 4]], "b2": [0, 0]}')
+    assert main(["train", "--preset", "mazur-2-2-2", "--init-weights", str(weights)]) == 2
+    line = one_error_line(capsys.readouterr().err)
+    assert str(weights) in line and "W1 has shape (1, 2)" in line
+    weights.write_text("{not json")
+    assert main(["train", "--preset", "mazur-2-2-2", "--init-weights", str(weights)]) == 2
+    assert str(weights) in one_error_line(capsys.readouterr().err)
+
+
+def test_a_worked_example_from_a_settings_file(tmp_path, capsys):
+    weights, toml, j = tmp_path / "w.npz", tmp_path / "mazur.toml", tmp_path / "run.json"
+    import numpy as np
+    np.savez(weights, W1=[[0.15, 0.25], [0.20, 0.30]], b1=[0.35, 0.35], W2=[[0.40, 0.50], [0.45, 0.55]],
+             b2=[0.60, 0.60])
+    toml.write_text(f'dataset = "points"\npoints = [[0.05, 0.10]]\ntargets = [[0.01, 0.99]]\nhidden = [2]\n'
+                    f'activation = "sigmoid"\noutput = "sigmoid"\nloss = "mse"\noptimizer = "sgd"\nlr = 0.5\n'
+                    f'batch_size = "full"\ninit_weights = "{weights}"\nbias = true\ngrad_scale = "sum"\n')
+    assert main(["train", "--config", str(toml), "--steps", "1", "--log-every", "1", "--json", str(j)]) == 0
+    data = json.loads(j.read_text())
+    assert data["config"]["points"] == [[0.05, 0.10]] and data["config"]["grad_scale"] == "sum"
+    # One sample: the summed gradient is the mean one, so Mazur's published w5 after one step.
+    s = tmp_path / "m.npz"
+    assert main(["train", "--config", str(toml), "--steps", "1", "--save", str(s)]) == 0
+    assert checkpoint.load(s).network.layers[1].W[0, 0] == pytest.approx(0.35891648, abs=1e-8)
+
+
+def test_a_bare_checkpoint_without_biases_continues(tmp_path, capsys):
+    from engine.network import Network
+
+    path = checkpoint.save(tmp_path / "bare.npz", net=Network([2, 3, 2], bias=False, grad_scale="sum"))
+    j = tmp_path / "run.json"
+    assert main(["train", "--load", str(path), "--dataset", "xor", "--epochs", "1", "--json", str(j)]) == 0
+    config = json.loads(j.read_text())["config"]
+    assert (config["bias"], config["grad_scale"]) == (False, "sum")

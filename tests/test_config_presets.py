@@ -24,7 +24,10 @@ def check_accepted(name, value):
     """An accepted value is of the field's kind and inside its range or choices."""
     f = FIELDS[name]
     if f.kind == "text":
-        assert isinstance(value, str) and value and value == value.strip()
+        assert (value is None and f.optional) or (isinstance(value, str) and value and value == value.strip())
+    elif f.kind == "matrix":
+        assert isinstance(value, tuple) and all(isinstance(row, tuple) and len(row) == len(value[0]) for row in value)
+        assert all(type(x) is float and math.isfinite(x) for row in value for x in row)
     elif f.kind == "bool":
         assert isinstance(value, bool)
     elif f.kind == "choice":

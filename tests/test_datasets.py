@@ -151,7 +151,7 @@ def test_names_are_case_insensitive_and_describe_has_a_line_for_each():
 
 
 @pytest.mark.parametrize("kwargs, arg", [
-    ({"test_fraction": 0}, "test_fraction"),
+    ({"test_fraction": -0.1}, "test_fraction"),
     ({"test_fraction": 0.95}, "test_fraction"),
     ({"test_fraction": float("nan")}, "test_fraction"),
     ({"n_samples": 3}, "n_samples"),

@@ -119,7 +119,8 @@ class BoundaryPanel(Vertical, can_focus=True):
         if self._grid is None or self._grid[0] != shape:
             extent = data.extent
             train = (*to_pixels(data.X_train, extent, shape), data.y_train)
-            test = None if data.X_test is data.X_train else (*to_pixels(data.X_test, extent, shape), data.y_test)
+            held_out = data.n_test and data.X_test is not data.X_train  # none at test fraction 0
+            test = (*to_pixels(data.X_test, extent, shape), data.y_test) if held_out else None
             pts = grid_points(extent, shape)
             self._grid = (shape, self._twin.check_X(pts), train, test,
                           Buffers(self._twin.sizes, pts.shape[0], self._twin.dtype, backward=False))
@@ -145,12 +146,14 @@ class BoundaryPanel(Vertical, can_focus=True):
 
     def _show_confusion(self) -> None:
         data = self.session.data
-        out = self._twin.forward(data.X_test)
+        # With no test split (test fraction 0) the training set is all there is to show.
+        split, X, y = ("test", data.X_test, data.y_test) if data.n_test else ("train", data.X_train, data.y_train)
+        out = self._twin.forward(X)
         pred, _, k = class_confidence(out)
         k = max(k, data.n_classes)
-        counts = np.bincount(data.y_test * k + pred, minlength=k * k).reshape(k, k)
+        counts = np.bincount(y * k + pred, minlength=k * k).reshape(k, k)
         acc = float(np.trace(counts)) / max(1, counts.sum())
-        text = Text(f"confusion matrix (test, rows = true, cols = predicted)  accuracy {acc:.1%}\n")
+        text = Text(f"confusion matrix ({split}, rows = true, cols = predicted)  accuracy {acc:.1%}\n")
         width = max(3, len(str(int(counts.max()))) + 1)
         text.append("      " + "".join(f"{c:>{width}}" for c in range(k)) + "\n")
         for t in range(k):
@@ -160,7 +163,7 @@ class BoundaryPanel(Vertical, can_focus=True):
                 cell = f"{counts[t, p]:>{width}}" if counts[t, p] or t == p else f"{'.':>{width}}"
                 text.append(cell, style=style)
             text.append("\n")
-        arts = [(sample_art(data.X_test[i]), int(pred[i]), int(data.y_test[i])) for i in range(min(N_SAMPLES_SHOWN, len(pred)))]
+        arts = [(sample_art(X[i]), int(pred[i]), int(y[i])) for i in range(min(N_SAMPLES_SHOWN, len(pred)))]
         if arts and arts[0][0] is not None:
             cols = len(arts[0][0][0])
             text.append("\n" + "  ".join(f"{'p' + str(p) + (' ok' if p == t else ' t' + str(t)):<{cols}}"

@@ -20,7 +20,10 @@ from engine.presets import PRESETS
 
 ORDER = ("dataset", "n_samples", "noise", "test_fraction", "classes", "standardize", "hidden", "activation",
          "output", "single_output", "loss", "init", "init_scale", "optimizer", "lr", "momentum", "batch_size",
-         "l1", "l2", "clip_norm", "clip_value", "schedule", "decay", "decay_every", "seed", "epochs", "dtype")
+         "l1", "l2", "clip_norm", "clip_value", "schedule", "decay", "decay_every", "seed", "epochs", "dtype",
+         "grad_scale", "bias", "init_weights", "steps", "log_every")
+# Not in the form: points and targets (data, from a preset or a settings file); they come from
+# the configuration last shown.
 
 
 class HyperparamForm(VerticalScroll, can_focus=False):
@@ -42,6 +45,7 @@ class HyperparamForm(VerticalScroll, can_focus=False):
     def __init__(self, config: cfg.RunConfig, **kw) -> None:
         super().__init__(**kw)
         self.applied = config  # the configuration the running network was built from
+        self.base = config  # the last configuration shown: gives the fields the form does not show
         self.values = config.to_dict() | {"hidden": config.hidden}
         self.errors: dict[str, str] = {}
         self._pending: dict[str, str] = {}  # field -> text set by code, not typed by the user
@@ -77,6 +81,7 @@ class HyperparamForm(VerticalScroll, can_focus=False):
         """Show ``config`` in every field (after a preset, a reset or a loaded checkpoint)."""
         if applied:
             self.applied = config
+        self.base = config
         for name in ORDER:
             value = getattr(config, name)
             widget = self.query_one(f"#field-{name}")
@@ -115,7 +120,7 @@ class HyperparamForm(VerticalScroll, can_focus=False):
         self.query_one("#apply", Button).disabled = bool(self.errors or problems)
 
     def _candidate(self) -> cfg.RunConfig:
-        return self.applied.replace(**{k: v for k, v in self.values.items() if k in cfg.FIELDS})
+        return self.base.replace(**{k: v for k, v in self.values.items() if k in ORDER})
 
     def _accept(self, name: str, raw) -> None:
         try:

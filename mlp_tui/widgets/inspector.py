@@ -107,7 +107,8 @@ class InspectorPanel(Vertical):
         if self.trace is not None:
             return
         layers = net.unflatten(params)
-        self._weights = [(f"{k}{l}", getattr(layer, k)) for l, layer in enumerate(layers, 1) for k in "Wb"]
+        self._weights = [(f"{k}{l}", getattr(layer, k)) for l, layer in enumerate(layers, 1) for k in "Wb"
+                         if getattr(layer, k) is not None]  # a network without biases has no b
         self._matrix_index %= len(self._weights)
         name, values = self._weights[self._matrix_index]
         matrix = self.query_one(MatrixView)
