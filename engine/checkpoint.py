@@ -114,9 +114,10 @@ def load(path) -> Checkpoint:
         params = arrays.pop("params")
         # Checked before the network is built: metadata can declare a network far larger than
         # the file (and than memory); its parameters must be in the file and fit the budget.
-        if params.shape != (memory.n_params(sizes),):
+        wanted = (memory.n_params(sizes, arch.get("bias", True)),)
+        if params.shape != wanted:
             raise CheckpointError(f"{where}: parameters have shape {params.shape}, the architecture "
-                                  f"{'-'.join(map(str, sizes))} needs {(memory.n_params(sizes),)}", where)
+                                  f"{'-'.join(map(str, sizes))} needs {wanted}", where)
         memory.require(f"{where}: its network {'-'.join(map(str, sizes))}",
                        memory.PARAM_COPIES * params.itemsize * params.size)
         net = Network(**arch)

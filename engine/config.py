@@ -358,7 +358,12 @@ def validate(config: RunConfig) -> RunConfig:
 _KIND_TYPES = {"int": ((int, float), "a whole number"), "float": ((int, float), "a number"),
                "batch": ((int, float), "a whole number or \"full\""), "choice": ((), "a name in quotes"),
                "text": ((), "a name in quotes"), "bool": ((bool,), "true or false"),
-               "layers": ((list,), "a list of whole numbers such as [16, 16]")}
+               "layers": ((list,), "a list of whole numbers such as [16, 16]"),
+               "matrix": ((list,), "a list of rows of numbers such as [[0.05, 0.1]]")}
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
 def _type_name(value) -> str:
@@ -374,8 +379,11 @@ def _check_type(name: str, value) -> None:
     types, wanted = _KIND_TYPES[f.kind]
     ok = (isinstance(value, str) or (value is None and f.optional)
           or (isinstance(value, types) and (f.kind == "bool" or not isinstance(value, bool))))
-    if ok and isinstance(value, list):
+    if ok and isinstance(value, list) and f.kind == "layers":
         ok = all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+    elif ok and isinstance(value, list):  # a matrix: rows of numbers, or one row written flat
+        ok = all(_is_number(v) for v in value) or all(
+            isinstance(row, list) and all(_is_number(v) for v in row) for row in value)
     if not ok:
         raise ValueError(f"{f.label}: {name} must be {wanted}; got {_type_name(value)}")
 

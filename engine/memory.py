@@ -68,9 +68,9 @@ def require(what: str, need: int, detail: str = "") -> None:
         raise MemoryBudgetError(f"{what} needs about {format_size(need)}{detail}; {limit_text(limit)}")
 
 
-def n_params(sizes) -> int:
-    """Weights and biases of a dense network with layer widths ``sizes``."""
-    return sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:]))
+def n_params(sizes, bias: bool = True) -> int:
+    """Weights (and biases) of a dense network with layer widths ``sizes``."""
+    return sum((a + bool(bias)) * b for a, b in zip(sizes[:-1], sizes[1:]))
 
 
 # Copies of the parameter vector a trainer keeps: params, gradient, the last good parameters,

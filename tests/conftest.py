@@ -8,9 +8,11 @@ from mlp_tui.options import DashboardOptions
 from mlp_tui.session import Session
 
 
-def make_app(preset="moons", color="color", **changes) -> MlpApp:
+def make_app(preset="moons", color="color", speed=None, **changes) -> MlpApp:
+    """A dashboard on ``preset``; training runs flat out (``speed`` None) unless a test is about
+    the pace, so tests that train many steps do not wait for the classroom pace."""
     config = presets.get(preset).config.replace(**changes)
-    return MlpApp(Session(cfg.build(config)), DashboardOptions(color=color))
+    return MlpApp(Session(cfg.build(config)), DashboardOptions(color=color, speed=speed))
 
 
 @pytest.fixture

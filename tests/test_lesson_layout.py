@@ -7,6 +7,7 @@ import pyte
 import pytest
 
 from helpers import screen_text
+from mlp_tui.pace import DEFAULT_SPEED
 from test_terminal import drain, read_until, spawn_dashboard
 
 
@@ -16,7 +17,7 @@ def shown(app, panel_id: str) -> bool:
 
 
 async def test_at_80x24_the_opening_view_is_the_boundary_beside_the_metrics(app_factory):
-    app = app_factory()
+    app = app_factory(speed=DEFAULT_SPEED)
     async with app.run_test(size=(80, 24)) as pilot:
         app.session.step(30)
         app.poll(force=True)

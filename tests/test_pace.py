@@ -127,7 +127,7 @@ def test_a_run_loaded_past_its_budget_gets_a_new_one():
 
 # ----- the dashboard -------------------------------------------------------------------------
 async def test_plus_and_minus_change_the_speed_shown_in_the_status_bar(app_factory):
-    app = app_factory(preset="moons")
+    app = app_factory(preset="moons", speed=DEFAULT_SPEED)
     async with app.run_test(size=(120, 40)) as pilot:
         assert app.speed == DEFAULT_SPEED and app.session.speed == DEFAULT_SPEED
         assert f"{DEFAULT_SPEED:g} steps/s" in screen_text(app)

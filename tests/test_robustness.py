@@ -374,7 +374,8 @@ FIELD_CASES += [([FLAG_NAMES[name]], FLAG_NAMES[name]) for name in cfg.FIELDS if
 COMMON_CASES = FIELD_CASES + [(["--preset", "nope"], "--preset"), (["--preset"], "--preset"),
                               (["--config"], "--config"), (["--load"], "--load")]
 DASHBOARD_CASES = [(["--color", "purple"], "--color"), (["--fps", "0"], "--fps"), (["--fps", "nan"], "--fps"),
-                   (["--fps", "abc"], "--fps"), (["--fps", "1e309"], "--fps"), (["--fps"], "--fps"),
+                   (["--fps", "abc"], "--fps"), (["--fps", "1e309"], "--fps"), (["--fps"], "--fps"), (["--speed", "0"], "--speed"),
+                   (["--speed", "fast"], "--speed"), (["--speed", "-inf"], "--speed"),
                    (["--no-color=1"], "--no-color"), (["--no-mouse=yes"], "--no-mouse"),
                    (["--low-bandwidth=x"], "--low-bandwidth")]
 TRAIN_CASES = [(["--progress", "fancy"], "--progress"), (["--progress"], "--progress"), (["--json"], "--json"),
