@@ -11,7 +11,7 @@ from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
-from textual.widgets import Static, Tab, Tabs
+from textual.widgets import Input, Static, Tab, Tabs
 
 from engine import config as cfg
 from engine.checkpoint import restore_trainer
@@ -72,6 +72,16 @@ class MlpApp(App):
         self.active_panel = 0
         self._blas = None
 
+    @property
+    def main_screen(self):
+        """The dashboard's screen, under any modal."""
+        return self.screen_stack[0]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool:
+        """While a modal (help, file prompt) is open it owns the keyboard: the dashboard's keys
+        would act unseen beneath it, or open a second modal on top. Quitting always works."""
+        return action == "quit" or len(self.screen_stack) <= 1
+
     # ----- layout -------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield Tabs(*[Tab(title, id=f"tab-{i}") for i, (_, title) in enumerate(PANELS)], id="tabs")
@@ -91,6 +101,9 @@ class MlpApp(App):
             self._blas = threadpool_limits(limits=1, user_api="blas")
         except Exception:  # threadpoolctl missing or no BLAS found: run with the defaults
             self._blas = None
+        # Widgets are kept here and reached from these: a key or message queued behind one that
+        # opened a modal is handled with the modal on top, where a query would search the modal.
+        self.tabs = self.query_one(Tabs)
         self.form = self.query_one(HyperparamForm)
         self.metrics = self.query_one(MetricsPanel)
         self.boundary = self.query_one(BoundaryPanel)
@@ -124,8 +137,8 @@ class MlpApp(App):
         self._layout_for(event.size.width, event.size.height)
 
     def _layout_for(self, width: int, height: int) -> None:
-        self.screen.set_class(width < WIDE_SIZE[0] or height < WIDE_SIZE[1], "-compact")
-        self.screen.set_class(width < MIN_SIZE[0] or height < MIN_SIZE[1], "-tiny")
+        self.main_screen.set_class(width < WIDE_SIZE[0] or height < WIDE_SIZE[1], "-compact")
+        self.main_screen.set_class(width < MIN_SIZE[0] or height < MIN_SIZE[1], "-tiny")
 
     # ----- polling the training snapshot -----------------------------------------------------------
     def poll(self, force: bool = False) -> None:
@@ -185,7 +198,7 @@ class MlpApp(App):
                 return
             inspector.set_trace(trace)
             self.set_status(f"took one real step on {trace.n} sample(s); n/p walk it, arrows pick a cell")
-            if self.active_panel != 3 and self.screen.has_class("-compact"):
+            if self.active_panel != 3 and self.main_screen.has_class("-compact"):
                 self.action_panel(3)
         else:
             inspector.move(1)
@@ -220,18 +233,29 @@ class MlpApp(App):
         self.active_panel = index
         for i, panel in enumerate(self.panels):
             panel.set_class(i == index, "-active")
-        tabs = self.query_one(Tabs)
-        if tabs.active != f"tab-{index}":
-            tabs.active = f"tab-{index}"
-        target = {0: "#form-panel Input", 1: "#metrics-panel", 2: "#boundary-panel", 3: "#matrix"}[index]
-        widget = self.screen.query(target).first()
+        if self.tabs.active != f"tab-{index}":
+            self.tabs.active = f"tab-{index}"
+        widget = self._focus_target(index)
         if widget.focusable:
             widget.focus()
-        if self.screen.has_class("-compact"):
+        if self.main_screen.has_class("-compact"):
             self.poll(force=True)  # the panel coming into view may hold a stale picture
+
+    def _focus_target(self, index: int):
+        """The widget that takes the focus when panel ``index`` is chosen, found within the panel."""
+        panel = self.panels[index]
+        if panel is self.form:
+            return panel.query(Input).first()
+        if panel is self.inspector:
+            return panel.query_one(MatrixView)
+        return panel
 
     @on(Tabs.TabActivated)
     def _tab(self, event: Tabs.TabActivated) -> None:
+        if event.tab.id != self.tabs.active:
+            # Stale: "2 3" typed at once queue tab-1 then tab-2; answering tab-1 after tab-2 was
+            # shown would set tab-1 again, and the two would swap back and forth for ever.
+            return
         index = int(event.tab.id.removeprefix("tab-"))
         if index != self.active_panel:
             self.action_panel(index)
