@@ -14,6 +14,7 @@ import time
 from .trainer import Snapshot, Trainer
 
 IDLE, RUNNING, PAUSED, FINISHED, DIVERGED, STOPPED = "idle", "running", "paused", "finished", "diverged", "stopped"
+FAILED = "failed"  # a step raised (MemoryError, a bug): the worker ended; ``error`` holds why
 
 
 class TrainingController:
@@ -32,6 +33,7 @@ class TrainingController:
         self._idle = threading.Event()  # set by the worker once it has published and gone idle
         self._state = IDLE
         self._snapshot = trainer.snapshot(IDLE)
+        self.error: Exception | None = None  # what ended the last worker, if a step raised
 
     # ----- commands (any thread) ---------------------------------------------------------------
     def start(self, paused: bool = False) -> None:
@@ -41,6 +43,7 @@ class TrainingController:
                 self.resume()
             return
         self._stop = False
+        self.error = None
         self._running = not paused
         self._state = RUNNING if self._running else PAUSED
         self._idle.clear()
@@ -128,6 +131,18 @@ class TrainingController:
         return not self._stop and not self._running and self._pending_steps == 0
 
     def _loop(self) -> None:
+        try:
+            self._train()
+        except Exception as e:  # whatever ends the thread must reach the UI, not vanish with it
+            self.error = e
+            self._running, self._pending_steps, self._state = False, 0, FAILED
+            try:
+                self.publish()
+            except Exception:  # no snapshot (out of memory again?): ``error`` still tells
+                pass
+            self._idle.set()
+
+    def _train(self) -> None:
         trainer = self.trainer
         next_publish = 0.0
         while True:

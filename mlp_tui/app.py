@@ -68,7 +68,7 @@ class MlpApp(App):
         self.series_every = max(1, round(fps / series_hz))
         self.heatmap_every = max(1, round(fps / heatmap_hz))
         self._tick = 0
-        self._shown = {"numbers": None, "series": None, "heatmap": None, "divergence": None}
+        self._shown = {"numbers": None, "series": None, "heatmap": None, "divergence": None, "failure": None}
         self.active_panel = 0
         self._blas = None
 
@@ -149,6 +149,7 @@ class MlpApp(App):
         # A tick can land while the app shuts down and the panels' children are already gone.
         if not (self.is_running and metrics.is_mounted and metrics.is_attached):
             return
+        self._show_failure()
         if force or self._shown["numbers"] != key:
             self._shown["numbers"] = key
             metrics.show_numbers(snap)
@@ -167,6 +168,17 @@ class MlpApp(App):
             self.set_status(report.message, "error")
         self._shown["divergence"] = report
 
+    def _show_failure(self) -> None:
+        """Say so once when the training thread died (the snapshot may not say: it can fail too)."""
+        error = self.session.controller.error
+        if error is not None and error is not self._shown["failure"]:
+            self._step_failed(error)
+        self._shown["failure"] = error
+
+    def _step_failed(self, error: Exception) -> None:
+        self.set_status(f"training stopped, a step failed: {type(error).__name__}"
+                        + (f": {error}" if str(error) else "") + " (space or s tries again)", "error")
+
     def set_status(self, text: str, level: str = "info") -> None:
         status = self.status
         status.update(Text(text))  # plain text: messages may contain brackets
@@ -182,7 +194,12 @@ class MlpApp(App):
         self.set_status("training... (space pauses)" if running else "paused")
 
     def action_step(self) -> None:
-        self.session.step()
+        try:
+            self.session.step()
+        except Exception as e:  # what would kill the training thread (MemoryError, ...) must not kill the app
+            self.poll(force=True)
+            self._step_failed(e)
+            return
         self.poll(force=True)
         snap = self.session.snapshot()
         self.set_status(f"one step: step {snap.step}, batch loss {snap.step_loss:.6g}"
@@ -195,6 +212,9 @@ class MlpApp(App):
                 trace = self.session.traced_step(None if inspector.use_batch else inspector.sample)
             except ValueError as e:
                 self.set_status(str(e), "error")
+                return
+            except Exception as e:  # as in action_step: a failing step must not kill the app
+                self._step_failed(e)
                 return
             inspector.set_trace(trace)
             self.set_status(f"took one real step on {trace.n} sample(s); n/p walk it, arrows pick a cell")
