@@ -369,15 +369,18 @@ def run_dashboard(config: cfg.RunConfig, options: DashboardOptions, run: cfg.Run
     session = Session(run)
     app = MlpApp(session, options)
 
-    def hang_up(signum, frame):  # the SSH connection dropped: stop training, leave cleanly
+    def hang_up(signum, frame):  # SSH dropped (SIGHUP) or `kill` (SIGTERM): stop training, leave cleanly
         session.shutdown(timeout=1.0)
         app.exit()
 
-    previous = signal.signal(signal.SIGHUP, hang_up) if hasattr(signal, "SIGHUP") else None
+    # Without a handler SIGTERM kills the process at once, leaving the terminal in the alternate
+    # screen with mouse reporting on; app.exit() lets Textual restore it.
+    names = [name for name in ("SIGHUP", "SIGTERM") if hasattr(signal, name)]
+    previous = {name: signal.signal(getattr(signal, name), hang_up) for name in names}
     try:
         app.run(mouse=options.mouse)
     finally:
         session.shutdown(timeout=1.0)
-        if previous is not None:
-            signal.signal(signal.SIGHUP, previous)
+        for name, handler in previous.items():
+            signal.signal(getattr(signal, name), handler)
     return app.return_code or 0

@@ -1,5 +1,5 @@
 """The terminal around the dashboard: resizing while training, quitting with q / ctrl+c, the SSH
-connection dropping (SIGHUP), and ctrl+c in headless mode. The real-process tests run
+connection dropping (SIGHUP), ``kill`` (SIGTERM), and ctrl+c in headless mode. The real-process tests run
 ``mlp-tui`` on a pseudo-terminal, exactly as a user's shell would."""
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import sys
 import termios
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -25,6 +26,8 @@ from mlp_tui.widgets.metrics import MetricsPanel
 
 TRAINER_THREAD = "mlp-tui-trainer"
 LEAVE_ALT_SCREEN = b"\x1b[?1049l"  # Textual's last word to the terminal: the shell's screen is back
+MOUSE_OFF = b"\x1b[?1000l"  # mouse reporting off: clicks go to the shell's terminal again
+REPO = Path(__file__).resolve().parents[1]
 
 
 def trainer_threads() -> list[threading.Thread]:
@@ -81,7 +84,8 @@ def spawn_dashboard(tmp_path, *args: str) -> tuple[subprocess.Popen, int]:
     """``mlp-tui`` on a fresh 120x40 pty; returns the process and the pty's controlling end."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
-    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "40"}
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "40",
+           "PYTHONPATH": str(REPO)}  # this checkout, not an installed copy
     env.pop("NO_COLOR", None)
     proc = subprocess.Popen([sys.executable, "-m", "mlp_tui", *args], stdin=slave, stdout=slave,
                             stderr=slave, cwd=tmp_path, env=env, start_new_session=True, close_fds=True)
@@ -109,7 +113,7 @@ def drain(master: int, seen: bytearray, proc: subprocess.Popen, timeout: float) 
     read_until(master, b"\x00never\x00", seen, 0.2)
 
 
-@pytest.mark.parametrize("how", ["q", "ctrl+c", "SIGHUP"])
+@pytest.mark.parametrize("how", ["q", "ctrl+c", "SIGHUP", "SIGTERM"])
 def test_a_real_terminal_session_ends_cleanly_while_training(tmp_path, how):
     proc, master = spawn_dashboard(tmp_path, "--preset", "moons")
     seen = bytearray()
@@ -120,8 +124,8 @@ def test_a_real_terminal_session_ends_cleanly_while_training(tmp_path, how):
         assert read_until(master, b"running", seen, 10), "training started"
         time.sleep(1.0)
         started = time.monotonic()
-        if how == "SIGHUP":
-            proc.send_signal(signal.SIGHUP)
+        if how.startswith("SIG"):
+            proc.send_signal(getattr(signal, how))
         else:
             os.write(master, b"q" if how == "q" else b"\x03")
         drain(master, seen, proc, 10)
@@ -134,7 +138,7 @@ def test_a_real_terminal_session_ends_cleanly_while_training(tmp_path, how):
         os.close(master)
     assert proc.returncode == 0, seen[-3000:].decode(errors="replace")
     assert b"Traceback" not in seen
-    assert LEAVE_ALT_SCREEN in seen[-4000:], "the terminal was restored"
+    assert LEAVE_ALT_SCREEN in seen[-4000:] and MOUSE_OFF in seen[-4000:], "the terminal was restored"
     # The worker stops within a second; the rest is the interpreter unloading numpy and friends.
     assert exited_after < 5.0
 
