@@ -143,6 +143,19 @@ def test_a_real_terminal_session_ends_cleanly_while_training(tmp_path, how):
     assert exited_after < 5.0
 
 
+def test_without_a_terminal_the_dashboard_says_so_and_exits_2(tmp_path):
+    """``mlp-tui </dev/null >file`` (a cron job, a pipe) used to wait for ever."""
+    with open(tmp_path / "out.txt", "wb") as out:
+        proc = subprocess.run([sys.executable, "-m", "mlp_tui", "--preset", "moons"], stdin=subprocess.DEVNULL,
+                              stdout=out, stderr=subprocess.PIPE, cwd=tmp_path, timeout=60,
+                              env={**os.environ, "PYTHONPATH": str(REPO)})
+    err = proc.stderr.decode()
+    assert proc.returncode == 2
+    assert err.splitlines() == ["mlp-tui: error: the dashboard needs a terminal; to train without one use "
+                                "`mlp-tui train`"]
+    assert (tmp_path / "out.txt").read_bytes() == b""
+
+
 def test_ctrl_c_in_headless_mode_stops_cleanly_and_writes_outputs(tmp_path):
     out = tmp_path / "run.json"
     proc = subprocess.Popen([sys.executable, "-m", "mlp_tui", "train", "--preset", "moons", "--epochs", "5000",
