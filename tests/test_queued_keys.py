@@ -49,6 +49,7 @@ async def test_panel_keys_queued_behind_help_neither_crash_nor_act_under_it(app_
         assert app.session.snapshot().step == 0 and not app.session.running
         await burst(app, pilot, "escape", "2")
         assert app.active_panel == 1 and app.metrics.has_class("-active")
+        assert "Start/Pause" in screen_text(app), "the footer shows the dashboard's keys again"
 
 
 async def test_ctrl_s_under_an_open_prompt_opens_no_second_prompt(app_factory):
