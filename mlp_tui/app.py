@@ -196,8 +196,7 @@ class MlpApp(App):
     def action_step(self) -> None:
         try:
             self.session.step()
-        except Exception as e:  # what would kill the training thread (MemoryError, ...) must not kill the app
-            self.poll(force=True)
+        except Exception as e:  # what kills the training thread (MemoryError, ...) must not kill the app
             self._step_failed(e)
             return
         self.poll(force=True)
