@@ -13,7 +13,7 @@ import numpy as np
 LEAK = 0.01  # leaky_relu slope for z <= 0
 
 HIDDEN_ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "linear")
-OUTPUT_ACTIVATIONS = ("softmax", "sigmoid", "linear")
+OUTPUT_ACTIVATIONS = ("softmax", "sigmoid", "linear", "step")  # step: the perceptron's unit, trained by its own rule
 
 
 def sigmoid(z, out):
@@ -73,6 +73,11 @@ def linear_derivative(z, a, out):
     return out
 
 
+def step(z, out):
+    """The perceptron's threshold unit: 1 where z >= 0, else 0 (no derivative: its rule needs none)."""
+    return np.greater_equal(z, 0.0, out=out)  # writes 1.0 / 0.0 into a float buffer
+
+
 def softmax(z, out):
     # Subtracting the row maximum keeps exp() in range; the result is unchanged.
     np.subtract(z, z.max(axis=1, keepdims=True), out=out)
@@ -104,6 +109,7 @@ FORWARD = {
     "leaky_relu": leaky_relu,
     "linear": linear,
     "softmax": softmax,
+    "step": step,
 }
 
 DERIVATIVE = {

@@ -5,7 +5,9 @@ target path, never a half-written file (os.replace is atomic on POSIX and Window
 """
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,17 +19,44 @@ def _umask() -> int:
     return mask
 
 
+def not_replaceable(path) -> str | None:
+    """Why the thing at ``path`` must not be replaced by a file (a symbolic link, a pipe, a
+    device: renaming over /dev/null as root would delete the device), or None."""
+    try:
+        mode = os.lstat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    if stat.S_ISREG(mode):
+        return None
+    kind = {stat.S_IFLNK: "a symbolic link", stat.S_IFDIR: "a folder", stat.S_IFIFO: "a pipe",
+            stat.S_IFCHR: "a device", stat.S_IFBLK: "a device", stat.S_IFSOCK: "a socket"}
+    return f"{kind.get(stat.S_IFMT(mode), 'not a regular file')} is there; it is not replaced"
+
+
 @contextmanager
 def atomic_write(path, mode: str = "wb"):
-    """``with atomic_write(path) as f: f.write(...)``: the file appears whole or not at all."""
+    """``with atomic_write(path) as f: f.write(...)``: the file appears whole or not at all.
+
+    Replacing a file keeps its permission bits (a private 0600 file stays private) and, for
+    root, its owner. Anything but a regular file at ``path`` raises OSError and stays."""
     path = Path(path)
+    reason = not_replaceable(path)
+    if reason:
+        raise OSError(errno.EEXIST, reason, str(path))
+    try:
+        old = os.stat(path)
+    except FileNotFoundError:
+        old = None
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as f:
             yield f
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes files private; give the usual mode
+        # mkstemp makes files private: give the replaced file's mode, else the usual one
+        os.chmod(tmp, stat.S_IMODE(old.st_mode) if old else 0o666 & ~_umask())
+        if old and hasattr(os, "geteuid") and os.geteuid() == 0:
+            os.chown(tmp, old.st_uid, old.st_gid)
         os.replace(tmp, path)
     except BaseException:
         try:

@@ -10,14 +10,17 @@ import json
 import zipfile
 import zlib
 from dataclasses import dataclass
+from io import BytesIO
 from pathlib import Path
 
 import numpy as np
 
+from . import memory
 from .atomic import atomic_write
 from .config import RunConfig, from_mapping
 from .errors import CheckpointError
-from .network import Network
+from .inputs import is_regular, read_input
+from .network import Network, validate_sizes
 
 FORMAT = "mlp-tui-checkpoint"
 VERSION = 1
@@ -75,8 +78,10 @@ def load(path) -> Checkpoint:
         raise CheckpointError(f"{where}: no such file", where)
     if path.is_dir():
         raise CheckpointError(f"{where}: is a folder, not a checkpoint file", where)
+    # A regular file is opened by path; a pipe is read once, within the memory budget.
+    source = path if is_regular(path) else BytesIO(read_input(path, where, memory.budget(), CheckpointError))
     try:
-        with np.load(path, allow_pickle=False) as npz:
+        with np.load(source, allow_pickle=False) as npz:
             arrays = {k: npz[k] for k in npz.files}
     except PermissionError:
         raise CheckpointError(f"{where}: permission denied", where) from None
@@ -93,6 +98,8 @@ def load(path) -> Checkpoint:
         meta = json.loads(arrays.pop("meta").tobytes().decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, ValueError):
         raise CheckpointError(f"{where}: metadata is corrupt", where) from None
+    except RecursionError:  # json recurses once per nested list or object
+        raise CheckpointError(f"{where}: metadata is corrupt (nested too deeply)", where) from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise CheckpointError(f"{where}: not an mlp-tui checkpoint", where)
     version = meta.get("version", 0)
@@ -103,13 +110,18 @@ def load(path) -> Checkpoint:
     try:
         arch = dict(meta["network"])
         leak = arch.pop("leak", None)
+        sizes = validate_sizes(arch.get("sizes"))
+        params = arrays.pop("params")
+        # Checked before the network is built: metadata can declare a network far larger than
+        # the file (and than memory); its parameters must be in the file and fit the budget.
+        if params.shape != (memory.n_params(sizes),):
+            raise CheckpointError(f"{where}: parameters have shape {params.shape}, the architecture "
+                                  f"{'-'.join(map(str, sizes))} needs {(memory.n_params(sizes),)}", where)
+        memory.require(f"{where}: its network {'-'.join(map(str, sizes))}",
+                       memory.PARAM_COPIES * params.itemsize * params.size)
         net = Network(**arch)
         if leak is not None:
             net.leak = leak
-        params = arrays.pop("params")
-        if params.shape != net.params.shape:
-            raise CheckpointError(f"{where}: parameters have shape {params.shape}, the architecture "
-                                  f"{'-'.join(map(str, net.sizes))} needs {net.params.shape}", where)
         if not np.all(np.isfinite(params)):
             raise CheckpointError(f"{where}: parameters contain NaN or infinity", where)
         net.params[...] = params
@@ -118,7 +130,7 @@ def load(path) -> Checkpoint:
             raise CheckpointError(f"{where}: inconsistent metadata: config must be a table of settings, "
                                   f"not {type(settings).__name__}", where)
         config = from_mapping(settings, source=where) if settings else None
-    except CheckpointError:
+    except (CheckpointError, memory.MemoryBudgetError):
         raise
     except (KeyError, TypeError, ValueError) as e:
         raise CheckpointError(f"{where}: inconsistent metadata: {e}", where) from None

@@ -32,8 +32,10 @@ class RunConfig:
     hidden: tuple[int, ...] = (16, 16)
     activation: str = "tanh"
     output: str = "softmax"
+    single_output: bool = False
     loss: str = "cross_entropy"
     init: str = "auto"
+    init_scale: float = 1.0
     dtype: str = "float64"
     optimizer: str = "adam"
     lr: float = 0.01
@@ -81,8 +83,11 @@ FIELDS: dict[str, Field] = {f.name: f for f in [
     Field("hidden", "Hidden layers", "layers", 1, MAX_HIDDEN_WIDTH, help="widths separated by commas, e.g. 8,8; empty for none"),
     Field("activation", "Activation", "choice", choices=HIDDEN_ACTIVATIONS),
     Field("output", "Output", "choice", choices=OUTPUT_ACTIVATIONS),
+    Field("single_output", "Single output", "bool",
+          help="two classes only: one sigmoid unit giving P(class 1) instead of one unit per class"),
     Field("loss", "Loss", "choice", choices=LOSSES),
     Field("init", "Initialisation", "choice", choices=("auto",) + INITS),
+    Field("init_scale", "Init scale", "float", 0.01, 100.0, help="multiplies the initial weights (1 = as the init draws them)"),
     Field("dtype", "Precision", "choice", choices=("float64", "float32")),
     Field("optimizer", "Optimizer", "choice", choices=OPTIMIZERS),
     Field("lr", "Learning rate", "float", 1e-6, 1e3, live=True),
@@ -96,7 +101,7 @@ FIELDS: dict[str, Field] = {f.name: f for f in [
     Field("decay", "Decay", "float", 1e-6, 1.0, live=True, help="step factor, exponential rate or inverse-time decay"),
     Field("decay_every", "Decay every", "int", 1, 100_000, live=True, help="epochs between step decays"),
     Field("seed", "Seed", "int", 0, 2**32 - 1),
-    Field("epochs", "Epochs", "int", 1, 1_000_000, help="length of a headless run; the cosine period"),
+    Field("epochs", "Epochs", "int", 1, 1_000_000, help="how long a run trains (the dashboard pauses there); the cosine period"),
 ]}
 
 LIVE_FIELDS = tuple(name for name, f in FIELDS.items() if f.live)
@@ -225,7 +230,38 @@ def check(config: RunConfig) -> list[tuple[str, str]]:
     if config.output not in COMPATIBLE_OUTPUTS[config.loss]:
         problems.append(("output", f"Output: loss {config.loss} needs output "
                                    f"{' or '.join(COMPATIBLE_OUTPUTS[config.loss])}; got {config.output}"))
+    if config.single_output and config.output not in ("sigmoid", "step"):
+        problems.append(("single_output", f"Single output: one unit for two classes needs output sigmoid; "
+                                          f"got {config.output}"))
+    if config.loss == "perceptron":
+        problems += _perceptron_problems(config)
     return problems
+
+
+def _perceptron_problems(config: RunConfig) -> list[tuple[str, str]]:
+    """The perceptron rule is w += lr*(y - y_hat)*x: one unit, plain SGD, nothing added to the step."""
+    problems = []
+    if config.hidden:
+        problems.append(("hidden", f"Hidden layers: the perceptron is one unit, so none; "
+                                   f"got {format_field('hidden', config.hidden)}"))
+    if config.optimizer != "sgd":
+        problems.append(("optimizer", f"Optimizer: the perceptron rule is plain sgd; got {config.optimizer}"))
+    for name in ("l1", "l2", "clip_norm", "clip_value"):
+        value = getattr(config, name)
+        if value:
+            problems.append((name, f"{FIELDS[name].label}: must be 0 for the perceptron rule; got {value:g}"))
+    return problems
+
+
+def output_units(config: RunConfig, n_classes: int) -> int:
+    """One unit per class, or a single unit (a step, or a sigmoid when asked) for two classes."""
+    if config.single_output or config.output == "step":
+        if n_classes != 2:
+            field = "single_output" if config.single_output else "output"
+            raise ValueError(f"{FIELDS[field].label}: one output unit separates exactly 2 classes; "
+                             f"the dataset has {n_classes}")
+        return 1
+    return n_classes
 
 
 def validate(config: RunConfig) -> RunConfig:
@@ -239,6 +275,34 @@ def validate(config: RunConfig) -> RunConfig:
     return config
 
 
+# What a settings file (TOML) or checkpoint (JSON) may hold for each kind of field, besides a
+# string (parsed like the form's text). A float for an int field is let through so that a whole
+# number such as 5.0 is accepted; parse_field rejects 5.5.
+_KIND_TYPES = {"int": ((int, float), "a whole number"), "float": ((int, float), "a number"),
+               "batch": ((int, float), "a whole number or \"full\""), "choice": ((), "a name in quotes"),
+               "text": ((), "a name in quotes"), "bool": ((bool,), "true or false"),
+               "layers": ((list,), "a list of whole numbers such as [16, 16]")}
+
+
+def _type_name(value) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    return {int: "an integer", float: "a number", list: "a list", dict: "a table", str: "text"}.get(
+        type(value), type(value).__name__)
+
+
+def _check_type(name: str, value) -> None:
+    """Refuse a value of the wrong type (e.g. ``hidden = 8``) naming the key and the type wanted."""
+    f = FIELDS[name]
+    types, wanted = _KIND_TYPES[f.kind]
+    ok = (isinstance(value, str) or (value is None and f.optional)
+          or (isinstance(value, types) and (f.kind == "bool" or not isinstance(value, bool))))
+    if ok and isinstance(value, list):
+        ok = all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+    if not ok:
+        raise ValueError(f"{f.label}: {name} must be {wanted}; got {_type_name(value)}")
+
+
 def from_mapping(data: dict, base: RunConfig | None = None, source: str = "settings") -> RunConfig:
     """Build a RunConfig from a dict of values or strings (TOML, CLI); unknown keys are errors."""
     base = base or RunConfig()
@@ -248,6 +312,7 @@ def from_mapping(data: dict, base: RunConfig | None = None, source: str = "setti
         name = key.replace("-", "_")
         if name not in known:
             raise ValueError(f"{source}: unknown setting {key!r}; known settings: {', '.join(sorted(known))}")
+        _check_type(name, value)
         if isinstance(value, list) and name == "hidden":
             value = ",".join(str(v) for v in value)
         changes[name] = parse_field(name, value if isinstance(value, str) else _exact_text(name, value))
@@ -289,6 +354,20 @@ def load_data(config: RunConfig):
                          standardize=config.standardize)
 
 
+def check_memory(config: RunConfig, data, sizes) -> None:
+    """Refuse a run whose data, network and batches would not fit the memory budget, before the
+    network or trainer allocates anything (raises MemoryBudgetError naming the sizes)."""
+    import numpy as np
+
+    from . import memory
+
+    batch = data.n_train if config.batch_size == "full" else config.batch_size
+    parts = memory.run_bytes(sizes, data.n_train, data.n_test, batch, np.dtype(config.dtype).itemsize)
+    detail = ", ".join(f"{name} {memory.format_size(n)}" for name, n in parts.items())
+    memory.require(f"training {'-'.join(map(str, sizes))} on {data.n_train} rows at batch "
+                   f"{min(batch, data.n_train)}", sum(parts.values()), detail)
+
+
 def build(config: RunConfig, data=None) -> Run:
     """Load the data (unless given) and build the network and trainer the config describes."""
     from .network import Network
@@ -296,10 +375,11 @@ def build(config: RunConfig, data=None) -> Run:
 
     validate(config)
     data = data if data is not None else load_data(config)
-    sizes = [data.n_features, *config.hidden, data.n_classes]
+    sizes = [data.n_features, *config.hidden, output_units(config, data.n_classes)]
+    check_memory(config, data, sizes)
     net = Network(sizes, activation=config.activation, output=config.output, loss=config.loss,
                   l1=config.l1, l2=config.l2, init=None if config.init == "auto" else config.init,
-                  seed=config.seed, dtype=config.dtype)
+                  seed=config.seed, dtype=config.dtype, init_scale=config.init_scale)
     name, params = schedule_args(config)
     trainer = Trainer(net, data, optimizer=config.optimizer, lr=config.lr, batch_size=config.batch_size,
                       schedule=name, schedule_params=params, clip_norm=config.clip_norm or None,

@@ -5,6 +5,9 @@ parameters, metrics and history) at most every ``publish_interval`` seconds and 
 pauses or stops. Readers on other threads call ``snapshot()`` and never see half-updated
 parameters; they pay nothing per training step. Code that must touch the trainer directly
 (a traced step, a hyperparameter change, loading a checkpoint) does so inside ``with ctl.lock:``.
+
+``rate`` paces continuous training at that many steps per second (None: flat out). The worker
+waits between steps on its condition variable, so pause, stop and a new rate take effect at once.
 """
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ FAILED = "failed"  # a step raised (MemoryError, a bug): the worker ended; ``err
 
 class TrainingController:
     def __init__(self, trainer: Trainer, publish_interval: float = 0.05, max_epochs: int | None = None,
-                 max_steps: int | None = None, on_publish=None):
+                 max_steps: int | None = None, on_publish=None, rate: float | None = None):
         self.trainer = trainer
         self.publish_interval = publish_interval
         self.max_epochs, self.max_steps = max_epochs, max_steps
@@ -34,6 +37,8 @@ class TrainingController:
         self._state = IDLE
         self._snapshot = trainer.snapshot(IDLE)
         self.error: Exception | None = None  # what ended the last worker, if a step raised
+        self._rate = self._check_rate(rate)
+        self._due: float | None = None  # when the next paced step may start (monotonic seconds)
 
     # ----- commands (any thread) ---------------------------------------------------------------
     def start(self, paused: bool = False) -> None:
@@ -64,8 +69,26 @@ class TrainingController:
             return
         with self._wake:
             self._running = True
+            self._due = None  # pace from now, not from before the pause
             self._idle.clear()
             self._wake.notify_all()
+
+    @property
+    def rate(self) -> float | None:
+        return self._rate
+
+    @rate.setter
+    def rate(self, value: float | None) -> None:
+        value = self._check_rate(value)
+        with self._wake:
+            self._rate, self._due = value, None  # a waiting worker re-times its next step at once
+            self._wake.notify_all()
+
+    @staticmethod
+    def _check_rate(value):
+        if value is not None and not value > 0:
+            raise ValueError(f"rate must be a positive number of steps per second or None; got {value!r}")
+        return None if value is None else float(value)
 
     def toggle(self) -> None:
         self.pause() if self._running else self.resume()
@@ -130,6 +153,21 @@ class TrainingController:
     def _idle_now(self) -> bool:
         return not self._stop and not self._running and self._pending_steps == 0
 
+    def _keep_pace(self, now: float) -> None:
+        """At a set rate, wait until the next step is due, waking early for pause, stop or a
+        new rate. A worker that fell behind (a slow step) does not burst to catch up."""
+        with self._wake:
+            if self._rate is None:
+                self._due = None
+                return
+            due = max((self._due if self._due is not None else now) + 1.0 / self._rate, now - 0.1)
+            self._due = due
+            while self._running and not self._stop and self._due == due:
+                remaining = due - time.monotonic()
+                if remaining <= 0:
+                    break
+                self._wake.wait(remaining)
+
     def _loop(self) -> None:
         try:
             self._train()
@@ -181,6 +219,7 @@ class TrainingController:
                 if now >= next_publish:
                     self.publish()
                     next_publish = now + self.publish_interval
+                self._keep_pace(now)
         self._state = STOPPED
         self.publish()
         self._idle.set()

@@ -15,19 +15,21 @@ its allowed range. scikit-learn is imported lazily (only for ``digits``) to keep
 from __future__ import annotations
 
 import csv
-import gzip
 import math
 import os
 import zipfile
 import zlib
 from dataclasses import dataclass
 from functools import lru_cache
-from io import StringIO
+from io import BytesIO, StringIO
 from pathlib import Path
 
 import numpy as np
 
+from . import memory
 from .errors import DatasetError
+from .inputs import is_regular, read_input
+from .network import MAX_IO_WIDTH
 
 __all__ = [
     "Dataset", "load", "describe", "DATASETS", "DEFAULTS", "MNIST_FILES", "mnist_help",
@@ -71,6 +73,10 @@ MNIST_FILES = (
 MNIST_URL = "https://storage.googleapis.com/cvdf-datasets/mnist/"
 _IDX_MAGIC = {"images": 2051, "labels": 2049}
 _SNIFF_BYTES = 8192  # how much of a file we inspect to decide it is binary
+# A file may take at most budget / expansion bytes: parsing a CSV holds the text, its lines and
+# the float64 array (a few times the file's size); IDX pixels become float64 (8 bytes per byte).
+FILE_EXPANSION = 4
+IDX_EXPANSION = 9
 
 
 # --------------------------------------------------------------------------- the dataset
@@ -217,6 +223,11 @@ def _builtin_key(name) -> str | None:
         return None
     key = name.strip().lower().replace("_", "-")
     return key if key in DATASETS else None
+
+
+def is_builtin(name) -> bool:
+    """Whether ``name`` is a built-in dataset (not a path)."""
+    return _builtin_key(name) is not None
 
 
 def _is_int(value) -> bool:
@@ -455,14 +466,17 @@ def _load_path(name, n_samples, noise, test_fraction, classes, label_column, rng
         if label_column is not None:
             raise ValueError("label_column only applies to CSV files, not an MNIST folder")
         return _load_mnist(path, shown, n_samples, test_fraction, rng)
-    kind = _file_kind(path, shown)
+    # A regular file is opened by path; anything else (a pipe) is read once, then parsed.
+    raw = None if is_regular(path) else _read_input(path, shown)
+    kind = _file_kind(path, shown, raw)
     if kind == "npz":
         if label_column is not None:
             raise ValueError("label_column only applies to CSV files, not NPZ")
-        X, y, names = _read_npz(path, shown)
+        X, y, names = _read_npz(path if raw is None else BytesIO(raw), shown)
     else:
-        X, y, names = _read_csv(path, shown, label_column)
+        X, y, names = _read_csv(_read_input(path, shown) if raw is None else raw, shown, label_column)
     y, labels = _remap_labels(y, shown)
+    _check_widths(X.shape[1], len(labels), shown)
     X, y = _subsample(X, y, n_samples, rng)
     return _split_dataset(X, y, len(labels), names, shown, test_fraction, FILE_TEST_FRACTION,
                           rng, labels, os.path.abspath(path))
@@ -480,14 +494,21 @@ def _read_bytes(path: str, shown: str, limit: int = -1) -> bytes:
                            path=shown) from None
 
 
-def _file_kind(path: str, shown: str) -> str:
-    """'npz' or 'csv', by extension; an unknown extension is sniffed (zip magic -> npz)."""
+def _read_input(path: str, shown: str) -> bytes:
+    """A dataset file's bytes, capped so that parsing them fits the memory budget."""
+    return read_input(path, shown, memory.budget() // FILE_EXPANSION, DatasetError)
+
+
+def _file_kind(path: str, shown: str, raw: bytes | None) -> str:
+    """'npz' or 'csv', by extension; an unknown extension is sniffed (zip magic -> npz) in
+    ``raw``, the bytes already read from a pipe, or the file's first bytes."""
     ext = os.path.splitext(path)[1].lower()
     if ext == ".npz":
         return "npz"
     if ext in (".csv", ".txt", ".tsv"):
         return "csv"
-    return "npz" if _read_bytes(path, shown, 4) == b"PK\x03\x04" else "csv"
+    head = raw[:4] if raw is not None else _read_bytes(path, shown, 4)
+    return "npz" if head == b"PK\x03\x04" else "csv"
 
 
 def _remap_labels(y: np.ndarray, shown: str) -> tuple[np.ndarray, tuple[int, ...]]:
@@ -498,6 +519,14 @@ def _remap_labels(y: np.ndarray, shown: str) -> tuple[np.ndarray, tuple[int, ...
         raise DatasetError(f"{shown}: all labels are {only}: a classifier needs at least 2 classes",
                            path=shown)
     return y.astype(np.int64), tuple(int(v) for v in labels)
+
+
+def _check_widths(n_features: int, n_classes: int, shown: str) -> None:
+    """A network's input and output layers have at most MAX_IO_WIDTH units."""
+    for count, what in ((n_features, "features"), (n_classes, "classes (distinct labels)")):
+        if count > MAX_IO_WIDTH:
+            raise DatasetError(f"{shown}: {count} {what}; at most {MAX_IO_WIDTH} are supported",
+                               path=shown)
 
 
 def _check_integral_labels(y: np.ndarray, shown: str, where) -> np.ndarray:
@@ -518,8 +547,7 @@ def _check_integral_labels(y: np.ndarray, shown: str, where) -> np.ndarray:
 # --------------------------------------------------------------------------- CSV
 
 
-def _decode_text(path: str, shown: str) -> str:
-    raw = _read_bytes(path, shown)
+def _decode_text(raw: bytes, shown: str) -> str:
     if b"\x00" in raw[:_SNIFF_BYTES]:
         raise DatasetError(f"{shown}: looks like a binary file, not CSV (it contains NUL bytes)",
                            path=shown)
@@ -653,8 +681,8 @@ def _label_index(label_column, layout: _CsvLayout, shown: str) -> int:
                        f"{', '.join(layout.header)}", path=shown, line=layout.header_index + 1)
 
 
-def _read_csv(path: str, shown: str, label_column):
-    layout = _CsvLayout(_decode_text(path, shown), shown)
+def _read_csv(raw: bytes, shown: str, label_column):
+    layout = _CsvLayout(_decode_text(raw, shown), shown)
     if layout.n_columns < 2:
         raise DatasetError(f"{shown}: needs at least 2 columns (features, then the label); "
                            f"found 1", path=shown, line=int(layout.data_lines[0]))
@@ -685,7 +713,7 @@ _NPZ_ERRORS = (zipfile.BadZipFile, zlib.error, ValueError, OSError, EOFError, Ke
                NotImplementedError, RuntimeError, MemoryError)
 
 
-def _read_npz(path: str, shown: str):
+def _read_npz(path, shown: str):
     try:
         archive = np.load(path, allow_pickle=False)
     except _NPZ_ERRORS as e:
@@ -726,6 +754,8 @@ def _check_npz_arrays(X, y, shown):
     if X.ndim < 2:
         raise DatasetError(f"{shown}: X must have shape (n_samples, n_features); got {X.shape}",
                            path=shown)
+    if X.shape[0] == 0 or math.prod(X.shape[1:]) == 0:  # before reshape, which cannot infer -1
+        raise DatasetError(f"{shown}: X is empty (shape {X.shape})", path=shown)
     X = X.reshape(X.shape[0], -1)  # images (n, h, w) become rows of pixels
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
@@ -734,8 +764,6 @@ def _check_npz_arrays(X, y, shown):
     if X.shape[0] != y.shape[0]:
         raise DatasetError(f"{shown}: shape mismatch: X has {X.shape[0]} rows but y has "
                            f"{y.shape[0]} labels", path=shown)
-    if X.shape[0] == 0 or X.shape[1] == 0:
-        raise DatasetError(f"{shown}: X is empty (shape {X.shape})", path=shown)
     X = X.astype(np.float64)
     finite = np.isfinite(X)
     if not finite.all():
@@ -763,12 +791,10 @@ def _find_idx_file(folder: Path, base: str) -> Path | None:
 def _read_idx(path: Path, kind: str) -> np.ndarray:
     """Parse an IDX file: big-endian magic, int32 dims, then uint8 data. Returns uint8 array."""
     shown = str(path)
-    raw = _read_bytes(shown, shown)
+    limit = memory.budget() // IDX_EXPANSION
+    raw = read_input(shown, shown, limit, DatasetError)
     if path.suffix == ".gz":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error) as e:  # BadGzipFile is an OSError
-            raise DatasetError(f"{shown}: not a valid gzip file ({e})", path=shown) from None
+        raw = _gunzip(raw, shown, limit)
     ndim = 3 if kind == "images" else 1
     header = 4 + 4 * ndim
     if len(raw) < header:
@@ -785,6 +811,21 @@ def _read_idx(path: Path, kind: str) -> np.ndarray:
         raise DatasetError(f"{shown}: {what}: dimensions {'x'.join(map(str, dims))} need "
                            f"{expected} bytes of data, found {found}", path=shown)
     return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(dims)
+
+
+def _gunzip(raw: bytes, shown: str, limit: int) -> bytes:
+    """Decompress at most ``limit`` bytes: a small .gz can expand to gigabytes (a gzip bomb)."""
+    d = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    try:
+        out = d.decompress(raw, limit + 1)
+    except zlib.error as e:
+        raise DatasetError(f"{shown}: not a valid gzip file ({e})", path=shown) from None
+    if len(out) > limit:
+        raise DatasetError(f"{shown}: decompresses to more than {memory.format_size(limit)}; "
+                           f"{memory.limit_text(limit * IDX_EXPANSION)}", path=shown)
+    if not d.eof:
+        raise DatasetError(f"{shown}: not a valid gzip file (truncated)", path=shown)
+    return out
 
 
 def _mnist_files(folder: Path, shown: str) -> dict[str, Path]:
@@ -832,6 +873,7 @@ def _load_mnist(path: str, shown: str, n_samples, test_fraction, rng) -> Dataset
         frac = FILE_TEST_FRACTION if test_fraction is None else test_fraction
         tr, te = split_indices(y, frac, rng)
         X, y, X_test, y_test = X[tr], y[tr], X[te], y[te]
+    _check_widths(X.shape[1], len(labels), shown)
     # Convert to float only now, after subsampling, because float64 MNIST is ~440 MB.
     return Dataset(_pixels(X), y, _pixels(X_test), y_test, len(labels), names, shown,
                    labels, os.path.abspath(path))

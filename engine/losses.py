@@ -5,15 +5,19 @@ Conventions (n samples, K outputs, Y targets, A output activations, Z logits):
   cross_entropy + sigmoid:  L = -(1/n) sum Y log P + (1-Y) log(1-P)   dZ = (A - Y)/n
   mse (any output):         L = (1/(2n)) sum (A - Y)**2          dA = (A - Y)/n, dZ = dA * f'(Z)
 For softmax + mse the full softmax Jacobian applies: dZ = A * (dA - sum_k dA*A).
+  perceptron + step:        L = (1/n) sum |A - Y| (the share misclassified)   dZ = (A - Y)/n
+The perceptron's dZ is not a derivative (a step has none): it is the rule w += lr*(y - y_hat)*x,
+averaged over the batch, written as a gradient so that plain SGD applies it.
 Log-probabilities are computed from Z (log-softmax, log-sigmoid), so log(0) never occurs.
 """
 from __future__ import annotations
 
 import numpy as np
 
-LOSSES = ("cross_entropy", "mse")
+LOSSES = ("cross_entropy", "mse", "perceptron")
 # Outputs that each loss accepts: cross-entropy needs probabilities.
-COMPATIBLE_OUTPUTS = {"cross_entropy": ("softmax", "sigmoid"), "mse": ("softmax", "sigmoid", "linear")}
+COMPATIBLE_OUTPUTS = {"cross_entropy": ("softmax", "sigmoid"), "mse": ("softmax", "sigmoid", "linear"),
+                      "perceptron": ("step",)}
 
 
 def log_softmax(z: np.ndarray) -> np.ndarray:
@@ -31,6 +35,8 @@ def data_loss(output: str, loss: str, z: np.ndarray, a: np.ndarray, y: np.ndarra
     if loss == "mse":
         diff = a - y
         return np.vdot(diff, diff) / (2 * n)
+    if loss == "perceptron":
+        return np.abs(a - y).sum() / n
     if output == "softmax":
         return -np.vdot(y, log_softmax(z)) / n
     # Binary cross-entropy per unit: log(1 - sigmoid(z)) = log_sigmoid(-z).
@@ -59,7 +65,7 @@ def output_delta(output: str, loss: str, z, a, y, out, tmp, derivative=None):
     n = z.shape[0]
     np.subtract(a, y, out=out)
     out *= 1.0 / n  # out = dA for mse, and dZ for the canonical pairs
-    if loss == "cross_entropy":
+    if loss in ("cross_entropy", "perceptron"):
         return out
     if output == "softmax":
         # Jacobian-vector product of softmax: dZ = A * (dA - rowsum(dA * A)).

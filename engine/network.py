@@ -124,7 +124,7 @@ class Network:
     """
 
     def __init__(self, sizes, activation="tanh", output="softmax", loss="cross_entropy",
-                 l2=0.0, l1=0.0, init=None, seed=0, dtype="float64"):
+                 l2=0.0, l1=0.0, init=None, seed=0, dtype="float64", init_scale=1.0):
         self.sizes = validate_sizes(sizes)
         self.activation = _choice("activation", activation, act.HIDDEN_ACTIVATIONS)
         self.output = _choice("output", output, act.OUTPUT_ACTIVATIONS)
@@ -136,9 +136,12 @@ class Network:
             )
         if self.output == "softmax" and self.sizes[-1] < 2 and self.loss == "cross_entropy":
             raise ValueError("output='softmax' needs at least 2 output units; use output='sigmoid' for 1")
+        if self.output == "step" and self.sizes[-1] != 1:
+            raise ValueError(f"output='step' is one threshold unit; got {self.sizes[-1]} output units")
         self.l2 = _non_negative("l2", l2)
         self.l1 = _non_negative("l1", l1)
         self.init = _choice("init", init if init is not None else default_init(self.activation), INITS)
+        self.init_scale = _non_negative("init_scale", init_scale)
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
             raise ValueError(f"seed must be an integer >= 0; got {seed!r}")
         self.seed = int(seed)
@@ -200,6 +203,8 @@ class Network:
         rng = np.random.default_rng(self.seed)
         for layer in self.layers:
             layer.W[...] = init_weights(self.init, *layer.W.shape, rng)
+            if self.init_scale != 1.0:
+                layer.W *= self.init_scale
         self.params[self.n_weights:] = 0.0
 
     @property
@@ -214,7 +219,7 @@ class Network:
         """The constructor arguments: enough to rebuild an identical network."""
         return dict(sizes=list(self.sizes), activation=self.activation, output=self.output,
                     loss=self.loss, l2=self.l2, l1=self.l1, init=self.init, seed=self.seed,
-                    dtype=self._dtype_label)
+                    dtype=self._dtype_label, init_scale=self.init_scale)
 
     def copy(self, dtype=None) -> "Network":
         cfg = self.config()

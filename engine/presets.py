@@ -21,11 +21,11 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
                                   l2=1e-4, init="tutorial", optimizer="sgd", lr=5.0, batch_size="full",
                                   epochs=5000),
            "XOR is not linearly separable: three sigmoid units and plain full-batch gradient descent solve it."),
-    Preset("xor-50-exploding", RunConfig(dataset="xor", hidden=(50,), activation="sigmoid", output="linear",
-                                         loss="mse", l2=1e-5, init="tutorial", optimizer="sgd", lr=1.5,
-                                         batch_size="full", epochs=2000),
-           "A too-large learning rate on 50 units: each step overshoots further, the gradients explode "
-           "and the watchdog stops the run."),
+    Preset("lr-too-high", RunConfig(dataset="xor", hidden=(50,), activation="sigmoid", output="linear",
+                                    loss="mse", l2=1e-5, init="tutorial", optimizer="sgd", lr=1.5,
+                                    batch_size="full", epochs=2000),
+           "A learning rate too large for the curvature: the first step overshoots the minimum, the second "
+           "lands where the loss is a thousand times higher, and the watchdog stops the run."),
     Preset("moons-2-5-2", RunConfig(dataset="moons", n_samples=200, noise=0.2, hidden=(5,), activation="sigmoid",
                                     output="softmax", loss="cross_entropy", init="tutorial", optimizer="sgd", lr=3.0,
                                     batch_size="full", epochs=3000),
@@ -48,6 +48,34 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
                                          optimizer="momentum", momentum=0.9, lr=0.05, batch_size=64,
                                          dtype="float32", epochs=10),
            "The tutorials' MNIST network: 784-256-10 with mini-batches (needs the MNIST IDX files)."),
+    Preset("mnist-sigmoid", RunConfig(dataset="mnist", hidden=(256,), activation="sigmoid", optimizer="sgd",
+                                      lr=0.5, batch_size=64, dtype="float32", epochs=10),
+           "The workshop's own MNIST setting: a sigmoid hidden layer and plain SGD, slower to learn "
+           "than mnist-784-256-10's ReLU and momentum (needs the MNIST IDX files)."),
+    Preset("logistic", RunConfig(dataset="blobs", classes=2, n_samples=200, noise=0.5, hidden=(),
+                                 output="sigmoid", single_output=True, optimizer="sgd", lr=0.5,
+                                 batch_size="full", epochs=200),
+           "Logistic regression is one sigmoid unit with cross-entropy: it draws a straight line between "
+           "two separable blobs."),
+    Preset("no-hidden-xor", RunConfig(dataset="xor", hidden=(), output="sigmoid", single_output=True,
+                                      optimizer="sgd", lr=0.5, batch_size="full", epochs=2000),
+           "The same single unit on XOR: a straight line gets at most 3 of the 4 corners right, "
+           "which is why networks need a hidden layer."),
+    Preset("perceptron", RunConfig(dataset="blobs", classes=2, n_samples=200, noise=0.5, hidden=(),
+                                   output="step", loss="perceptron", optimizer="sgd", lr=0.1, batch_size=1,
+                                   epochs=20),
+           "Rosenblatt's perceptron: a step unit and the rule w += lr*(y - y_hat)*x, which stops changing "
+           "once every point of separable data is on the right side."),
+    Preset("vanishing", RunConfig(dataset="moons", hidden=(8, 8, 8, 8, 8), activation="sigmoid",
+                                  init="tutorial", optimizer="sgd", lr=0.5, batch_size=32, epochs=50),
+           "Vanishing gradients: through five sigmoid layers (each derivative at most 0.25) the first "
+           "layer's gradient is thousands of times smaller than the last layer's, and the network does "
+           "not learn."),
+    Preset("exploding", RunConfig(dataset="digits", standardize=True, hidden=(32,) * 10, activation="tanh",
+                                  init="xavier", init_scale=8.0, optimizer="sgd", lr=0.001, batch_size=32,
+                                  epochs=20),
+           "Exploding gradients: ten tanh layers with weights 8 times the Xavier scale multiply the "
+           "gradient at each layer on its way back, so it grows toward the input."),
 ]}
 
 DEFAULT_PRESET = "moons"

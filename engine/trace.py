@@ -223,6 +223,11 @@ def capture(net, X, Y, buf, loss, params: np.ndarray | None = None, grad: np.nda
 
 def _add_stages(trace: Trace, net: NetSpec) -> None:
     """The forward, loss and backward stages, in the order the computation ran."""
+    if net.loss == "perceptron":  # no loss to differentiate: its own stages (see perceptron.py)
+        from .perceptron import add_stages
+
+        add_stages(trace)
+        return
     v, L = trace._values, net.n_layers
     for l in range(1, L + 1):
         f = net.output if l == L else net.activation

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import perceptron
 from .clipping import clip_by_global_norm, clip_by_value
 from .history import History
 from .optimizers import make_optimizer
@@ -21,6 +22,10 @@ from .schedules import make_schedule
 from .trace import Trace, TraceStep, capture
 
 LOSS_EXPLOSION = 1e3  # loss above this multiple of the first step's loss counts as divergence
+# Only parameters whose loss is within this multiple of the first step's loss are kept for a
+# restore: a loss already far above it (2018 against 3.3) is on its way out, not a safe place.
+LOSS_NORMAL = 10.0
+BACKUP_EVERY = 10  # steps between backups: only the last one is ever restored, so copying every step is waste
 WEIGHT_RMS_LIMIT = 1e4  # root-mean-square weight above this counts as divergence
 OPTIMIZER_HYPER = ("momentum", "beta1", "beta2", "eps", "rho")
 
@@ -115,8 +120,8 @@ class Trainer:
         self.history = History(net.n_layers, cap=history_cap)
         self._Xs = np.empty_like(self.X_train)
         self._Ys = np.empty_like(self._Y_train)
-        self._good = net.params.copy()  # the last parameters whose loss and gradient were checked
-        self._backup_every = 1 if net.params.size <= 50_000 else 10
+        self._good = net.params.copy()  # the last parameters whose loss was checked and normal
+        self._good_optimizer: tuple[int, dict] = (0, {})  # the optimizer's t and state beside them
         self.reset_progress()
 
     # ----- state ----------------------------------------------------------------------------
@@ -130,9 +135,8 @@ class Trainer:
         self.divergence: DivergenceReport | None = None
         self.last_loss: float | None = None
         self._reference_loss: float | None = None
-        self._good_step = 0
         self._samples_per_sec = 0.0
-        np.copyto(self._good, self.net.params)
+        self._keep_good()
         self._epoch_started = time.perf_counter()
         self._epoch_seconds = 0.0
 
@@ -239,12 +243,11 @@ class Trainer:
             self._reference_loss = max(loss, 1e-3)
         if not (math.isfinite(loss) and math.isfinite(gnorm)) or loss > LOSS_EXPLOSION * self._reference_loss:
             return self._diverged(loss, buf)
-        if self.step_count % self._backup_every == 0:
-            # Back up the parameters whose loss and gradient just passed the checks (not the
-            # updated ones, whose loss is unknown until the next step): restoring them after a
+        if self.step_count % BACKUP_EVERY == 0 and loss <= LOSS_NORMAL * self._reference_loss:
+            # Back up the parameters whose loss was just measured and normal (not the updated
+            # ones, whose loss is unknown until the next step): restoring them after a
             # divergence lets training resume once the learning rate is lowered.
-            np.copyto(self._good, net.params)
-            self._good_step = self.step_count
+            self._keep_good()
         if self.clip_value:
             clip_by_value(g, self.clip_value)
         if self.clip_norm:
@@ -293,9 +296,16 @@ class Trainer:
         self.divergence = DivergenceReport(self.step_count + 1, self.epoch, where, layer, grad_norms,
                                            self._good_step, self.lr)
         np.copyto(net.params, self._good)
-        self.optimizer.reset()  # its moments saw the exploding gradients
+        t, states = self._good_optimizer
+        self.optimizer.load_state_dict({"t": t, **self.optimizer.hyperparameters(), **states})
         return {"step": self.step_count, "epoch": self.epoch_progress, "loss": loss, "lr": self.lr,
                 "grad_norm": float("nan"), "batch_size": 0, "diverged": True}
+
+    def _keep_good(self) -> None:
+        """Remember the current parameters and optimizer state as the place to restore."""
+        np.copyto(self._good, self.net.params)
+        self._good_optimizer = (self.optimizer.t, self.optimizer.snapshot_state())
+        self._good_step = self.step_count
 
     # ----- epochs and evaluation ------------------------------------------------------------
     def _end_epoch(self) -> None:
@@ -373,8 +383,12 @@ class Trainer:
         metrics = self._apply(loss, xb.shape[0], buf, advance=sample is None)
         if metrics.get("diverged"):
             return trace
-        # The optimizer used net.grad as clipping left it; without clipping that is dW itself.
         after = net.params.copy()
+        if net.loss == "perceptron":  # its rule, not the optimizer's formula (see perceptron.py)
+            layer = net.unflatten(after)[0]
+            trace.defer(lambda t: perceptron.add_update_stages(t, lr, layer.W, layer.b))
+            return trace
+        # The optimizer used net.grad as clipping left it; without clipping that is dW itself.
         g = net.grad.copy() if (self.clip_norm or self.clip_value) else grad
         frozen = copy.copy(self.optimizer)  # keeps t and the hyperparameters of this very step
         state_after = frozen.snapshot_state()
@@ -443,8 +457,7 @@ class Trainer:
         if self.pos < self.n:  # mid-epoch: rebuild the shuffled arrays in the saved order
             np.take(self.X_train, self.perm, axis=0, out=self._Xs)
             np.take(self._Y_train, self.perm, axis=0, out=self._Ys)
-        np.copyto(self._good, self.net.params)
-        self._good_step = self.step_count
+        self._keep_good()
 
 
 def _explain_update(opt, name, shape, offset, before, g, after, lr, state_before, state_after):

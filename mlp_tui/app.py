@@ -10,13 +10,16 @@ from rich.text import Text
 from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.containers import Container
+from textual.containers import Container, Horizontal
+from textual.reactive import reactive
 from textual.widgets import Input, Static, Tab, Tabs
 
 from engine import config as cfg
 from engine.checkpoint import restore_trainer
+from engine.derivation import output_delta_name
 from engine.errors import EngineError
 from mlp_tui.options import DashboardOptions
+from mlp_tui.pace import faster, format_speed, slower
 from mlp_tui.screens.file_prompt import FilePrompt
 from mlp_tui.screens.help import HelpScreen
 from mlp_tui.session import Session
@@ -30,22 +33,34 @@ from mlp_tui.widgets.metrics import MetricsPanel
 PANELS = (("form-panel", "1 Hyperparameters"), ("metrics-panel", "2 Metrics"),
           ("boundary-panel", "3 Decision boundary"), ("inspector-panel", "4 Inspector"))
 MIN_SIZE = (80, 24)  # below this: a "terminal too small" message
-WIDE_SIZE = (110, 34)  # from this size all four panels show at once
+WIDE_SIZE = (110, 34)  # from this size the boundary, the metrics and a side panel show at once
+LESSON_PANEL = 2  # the opening view: the decision boundary (with the metrics beside it)
+SIDE_PANELS = (0, 3)  # the form and the inspector share the side of the wide layout
 
 
 class MlpApp(App):
+    # Steps per second while training (None: max); watched to pace the worker and the status bar.
+    speed: reactive[float | None] = reactive(None, init=False, always_update=True)
+
     CSS_PATH = "app.tcss"
     TITLE = "mlp-tui"
     BINDINGS = [
         Binding("space", "toggle", "Start/Pause"),
         Binding("s", "step", "Step"),
         Binding("n,full_stop", "next_stage", "Next stage"),
-        Binding("p,comma", "prev_stage", "Prev stage"),
+        Binding("p,comma", "prev_stage", "Prev stage", show=False),
+        # One key, two bindings: the footer shows "Derive" only where it applies (check_action
+        # hides the first elsewhere), and the hidden second one says where it applies.
+        Binding("d", "derive", "Derive"),
+        Binding("d", "derive_elsewhere", "Derive", show=False),
         Binding("r", "reset", "Reset"),
+        Binding("plus,equals_sign", "faster", "Faster"),
+        Binding("minus", "slower", "Slower"),
         Binding("1", "panel(0)", "Form", show=False),
         Binding("2", "panel(1)", "Metrics", show=False),
         Binding("3", "panel(2)", "Boundary", show=False),
         Binding("4", "panel(3)", "Inspector", show=False),
+        Binding("escape", f"panel({LESSON_PANEL})", "Boundary", show=False),  # out of a form field, too
         Binding("c", "chart", "Chart", show=False),
         Binding("l", "log_scale", "Log scale", show=False),
         Binding("ctrl+s", "save", "Save"),
@@ -68,8 +83,9 @@ class MlpApp(App):
         self.series_every = max(1, round(fps / series_hz))
         self.heatmap_every = max(1, round(fps / heatmap_hz))
         self._tick = 0
-        self._shown = {"numbers": None, "series": None, "heatmap": None, "divergence": None, "failure": None}
-        self.active_panel = 0
+        self._shown = {"numbers": None, "series": None, "heatmap": None, "divergence": None, "finished": None,
+                       "failure": None}
+        self.active_panel = LESSON_PANEL
         self._blas = None
 
     @property
@@ -77,21 +93,30 @@ class MlpApp(App):
         """The dashboard's screen, under any modal."""
         return self.screen_stack[0]
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool:
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
         """While a modal (help, file prompt) is open it owns the keyboard: the dashboard's keys
         would act unseen beneath it, or open a second modal on top. Quitting always works."""
-        return action == "quit" or len(self.screen_stack) <= 1
+        if action == "quit":
+            return True
+        if len(self.screen_stack) > 1:
+            return False
+        if action == "derive":  # before mounting there is no inspector yet
+            return hasattr(self, "inspector") and self.inspector.on_output_delta
+        return True
 
     # ----- layout -------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield Tabs(*[Tab(title, id=f"tab-{i}") for i, (_, title) in enumerate(PANELS)], id="tabs")
-        with Container(id="panels"):
-            yield HyperparamForm(self.session.config, id="form-panel", classes="panel -active")
+        yield Tabs(*[Tab(title, id=f"tab-{i}") for i, (_, title) in enumerate(PANELS)],
+                   active=f"tab-{LESSON_PANEL}", id="tabs")
+        with Container(id="panels"):  # grid order: the boundary first, it spans the left column
+            yield BoundaryPanel(self.mode, id="boundary-panel", classes="panel -active")
             yield MetricsPanel(self.options.show_rate, id="metrics-panel", classes="panel")
-            yield BoundaryPanel(self.mode, id="boundary-panel", classes="panel")
-            yield InspectorPanel(self.mode, id="inspector-panel", classes="panel")
+            yield HyperparamForm(self.session.config, id="form-panel", classes="panel side-panel -side-shown")
+            yield InspectorPanel(self.mode, id="inspector-panel", classes="panel side-panel")
         yield Static(f"terminal too small: need at least {MIN_SIZE[0]}x{MIN_SIZE[1]}", id="too-small")
-        yield Static("", id="status")
+        with Horizontal(id="status-bar"):
+            yield Static("", id="status")
+            yield Static("", id="pace")
         yield StableFooter()
 
     def on_mount(self) -> None:
@@ -109,11 +134,14 @@ class MlpApp(App):
         self.boundary = self.query_one(BoundaryPanel)
         self.inspector = self.query_one(InspectorPanel)
         self.status = self.query_one("#status", Static)
+        self.pace = self.query_one("#pace", Static)
         self.panels = [self.query_one(f"#{panel_id}") for panel_id, _ in PANELS]
         for panel, (_, title) in zip(self.panels, PANELS):
             panel.border_title = title
+        self.speed = self.options.speed
         self._attach()
         self._layout_for(self.size.width, self.size.height)
+        self.action_panel(LESSON_PANEL)
         self.set_interval(self.interval, self.poll)
         self.set_status(f"{self.session.data!r}. Press space to train, n to walk one step, ? for help.")
         self.call_after_refresh(self._freeze_startup_objects)
@@ -154,6 +182,7 @@ class MlpApp(App):
             self._shown["numbers"] = key
             metrics.show_numbers(snap)
             self._show_divergence(snap)
+            self._show_finished(snap)
         if (force or self._tick % self.series_every == 0) and self._shown["series"] != key:
             self._shown["series"] = key
             metrics.show_series(snap)
@@ -161,6 +190,17 @@ class MlpApp(App):
             self._shown["heatmap"] = key
             self.boundary.show(snap)
             self.inspector.show_weights(self.session.net, snap.params)
+
+    def _show_finished(self, snap) -> None:
+        """Say so once when training pauses at the end of the epoch budget."""
+        if snap.state == "finished" and self._shown["finished"] != snap.step:
+            last = snap.last or {}
+            scores = ", ".join(f"{label} {last[key]:{spec}}" for key, label, spec in
+                               (("test_acc", "test acc", ".1%"), ("test_loss", "test loss", ".4g"),
+                                ("train_acc", "train acc", ".1%")) if last.get(key) is not None)
+            self.set_status(f"finished epoch {snap.epoch} of {self.session.budget_end}: {scores}; "
+                            f"space: {self.session.config.epochs} more epochs")
+        self._shown["finished"] = snap.step if snap.state == "finished" else None
 
     def _show_divergence(self, snap) -> None:
         report = snap.divergence
@@ -191,7 +231,18 @@ class MlpApp(App):
         running = self.session.toggle()
         if running:
             self.inspector.action_leave_step()
-        self.set_status("training... (space pauses)" if running else "paused")
+        self.set_status(f"training to epoch {self.session.budget_end} at {format_speed(self.speed)} "
+                        f"(space pauses, +/- speed)" if running else "paused")
+
+    def action_faster(self) -> None:
+        self.speed = faster(self.speed)
+
+    def action_slower(self) -> None:
+        self.speed = slower(self.speed)
+
+    def watch_speed(self, speed: float | None) -> None:
+        self.session.speed = speed
+        self.pace.update(format_speed(speed))
 
     def action_step(self) -> None:
         try:
@@ -217,13 +268,31 @@ class MlpApp(App):
                 return
             inspector.set_trace(trace)
             self.set_status(f"took one real step on {trace.n} sample(s); n/p walk it, arrows pick a cell")
-            if self.active_panel != 3 and self.main_screen.has_class("-compact"):
+            if not self.panels[3].has_class("-side-shown") or (
+                    self.active_panel != 3 and self.main_screen.has_class("-compact")):
                 self.action_panel(3)
         else:
             inspector.move(1)
 
     def action_prev_stage(self) -> None:
         self.inspector.move(-1)
+
+    def action_derive(self) -> None:
+        self.inspector.toggle_derivation()
+        name = self.inspector.current.name
+        self.set_status(f"{name} derived by the chain rule: arrows pick the cell, d folds it"
+                        if self.inspector.derive else f"{name}: one-line explanation")
+
+    def action_derive_elsewhere(self) -> None:
+        trace = self.inspector.trace
+        where = f"walk to {output_delta_name(trace)} with n/p" if trace is not None else "press n, then walk to it"
+        self.set_status(f"d derives the output layer's delta by the chain rule (dL/da times the output's "
+                        f"Jacobian): {where}")
+
+    @on(InspectorPanel.DerivationShown)
+    def _derivation_shown(self, event: InspectorPanel.DerivationShown) -> None:
+        for panel in (self.boundary, self.metrics):  # app.tcss: the inspector spans their place
+            panel.set_class(event.shown, "-yield")
 
     @on(InspectorPanel.StageChanged)
     def _stage_changed(self, event: InspectorPanel.StageChanged) -> None:
@@ -252,12 +321,15 @@ class MlpApp(App):
         self.active_panel = index
         for i, panel in enumerate(self.panels):
             panel.set_class(i == index, "-active")
+            if index in SIDE_PANELS and i in SIDE_PANELS:
+                panel.set_class(i == index, "-side-shown")
+        self.main_screen.set_class(index not in SIDE_PANELS, "-lesson")
         if self.tabs.active != f"tab-{index}":
             self.tabs.active = f"tab-{index}"
         widget = self._focus_target(index)
         if widget.focusable:
             widget.focus()
-        if self.main_screen.has_class("-compact"):
+        if self.main_screen.has_class("-compact") or index in SIDE_PANELS:
             self.poll(force=True)  # the panel coming into view may hold a stale picture
 
     def _focus_target(self, index: int):
@@ -365,7 +437,7 @@ def run_dashboard(config: cfg.RunConfig, options: DashboardOptions, run: cfg.Run
         if checkpoint is not None:
             run.net.params[...] = checkpoint.network.params
             restore_trainer(checkpoint, run.trainer)
-    session = Session(run)
+    session = Session(run, speed=options.speed)
     app = MlpApp(session, options)
 
     def hang_up(signum, frame):  # SSH dropped (SIGHUP) or `kill` (SIGTERM): stop training, leave cleanly

@@ -10,8 +10,10 @@ Exit status: 0 success, 1 a file problem, a diverged run or an output that could
 from __future__ import annotations
 
 import argparse
+import difflib
 import math
 import os
+import re
 import sys
 from dataclasses import fields
 
@@ -19,6 +21,7 @@ from engine.config import FIELDS, RunConfig, check, parse_field, validate
 from engine.errors import EngineError
 
 from . import __version__
+from .pace import DEFAULT_SPEED, format_speed, parse_speed
 
 PROG = "mlp-tui"
 COLOR_CHOICES = ("auto", "color", "ascii")
@@ -55,7 +58,8 @@ examples:
   mlp-tui train --load run.npz --epochs 20 --save run.npz
 
 exit status: 0 done, 1 diverged or a file problem, 2 bad arguments, 130 interrupted (Ctrl+C;
-the epochs completed so far are still written).
+143 SIGTERM, 129 SIGHUP, 141 broken pipe; the epochs completed so far are still written).
+memory: runs larger than MLP_TUI_MEMORY_LIMIT (default: half the available RAM) are refused.
 """
 
 
@@ -63,8 +67,24 @@ class UsageError(Exception):
     """A bad command line (exit status 2)."""
 
 
+# Arguments argparse must read as values, not options: besides -3 and -.5 (its own pattern),
+# -1e-3, -inf and -nan, so that "--lr -inf" reaches the field's parser and its range message.
+_NEGATIVE_NUMBER = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^-(inf|infinity|nan)$", re.IGNORECASE)
+
+
 class ArgumentParser(argparse.ArgumentParser):
     """Errors are ONE line naming the flag (no usage dump) and exit with status 2."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = _NEGATIVE_NUMBER
+
+    def parse_known_args(self, args=None, namespace=None):
+        args = sys.argv[1:] if args is None else list(args)
+        unknown = unknown_option(self, args)
+        if unknown:
+            self.error(unknown)
+        return super().parse_known_args(args, namespace)
 
     def error(self, message: str):  # noqa: D401 - argparse API
         if message.startswith("argument "):
@@ -79,6 +99,33 @@ class ArgumentParser(argparse.ArgumentParser):
             message = f"unknown option or extra argument: {message.partition(': ')[2]} (see {self.prog} --help)"
         message = message.replace("\n", " ")
         self.exit(2, f"{PROG}: error: {message}\n")
+
+
+def _option_strings(parser: argparse.ArgumentParser) -> set[str]:
+    """Every option the parser and its subcommands know."""
+    names = set(parser._option_string_actions)
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                names |= _option_strings(sub)
+    return names
+
+
+def unknown_option(parser: argparse.ArgumentParser, args: list[str]) -> str | None:
+    """A message naming the first --option nobody knows, with the nearest real one; otherwise
+    argparse would take the option's value for the command ("unknown command '8'" for --hid 8)."""
+    known = _option_strings(parser)
+    for token in args:
+        if token == "--":
+            return None
+        name = token.split("=", 1)[0]
+        if not name.startswith("--") or name in known:
+            continue
+        starting = sorted(k for k in known if k.startswith(name))
+        close = starting or difflib.get_close_matches(name, sorted(known), n=1)
+        hint = f"did you mean {' or '.join(close[:3])}?" if close else f"see {PROG} --help"
+        return f"{name[:40]}: unknown option ({hint})"
+    return None
 
 
 def _field_type(name: str):
@@ -122,6 +169,13 @@ def _fps_type(text: str) -> float:
     if not (math.isfinite(value) and lo <= value <= hi):
         raise argparse.ArgumentTypeError(f"must be a number from {lo:g} to {hi:g}; got {text[:30]!r}")
     return value
+
+
+def _speed_type(text: str) -> float | None:
+    try:
+        return parse_speed(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def _field_help(name: str) -> str:
@@ -188,6 +242,9 @@ def build_parser() -> ArgumentParser:
     d.add_argument("--no-color", action="store_true", help="same as --color ascii")
     d.add_argument("--no-mouse", action="store_true", help="do not capture the mouse")
     d.add_argument("--low-bandwidth", action="store_true", help="fewer, smaller redraws (slow SSH links)")
+    d.add_argument("--speed", type=_speed_type, default=argparse.SUPPRESS, metavar="N|max",
+                   help=f"training steps per second, 0.1 to 100000, or max; + and - change it while "
+                        f"training (default {format_speed(DEFAULT_SPEED)}; TOML key speed)")
     d.add_argument("--fps", type=_fps_type, default=DEFAULT_FPS, metavar="N",
                    help=f"how often the numbers refresh per second, 1 to 30 (default {DEFAULT_FPS:g})")
 
@@ -316,6 +373,18 @@ def has_terminal() -> bool:
     return all(stream is not None and stream.isatty() for stream in (sys.__stdin__, sys.__stdout__))
 
 
+def _speed(args) -> float | None:
+    """--speed, else the settings file's ``speed`` key, else the default pace."""
+    if hasattr(args, "speed"):
+        return args.speed
+    config_path = getattr(args, "config", None)
+    if config_path is not None:
+        from .settings_file import load_dashboard_settings
+
+        return load_dashboard_settings(config_path).get("speed", DEFAULT_SPEED)
+    return DEFAULT_SPEED
+
+
 def _dashboard(args, config: RunConfig, run, checkpoint) -> int:
     from .options import DashboardOptions
 
@@ -325,7 +394,7 @@ def _dashboard(args, config: RunConfig, run, checkpoint) -> int:
     color = "ascii" if args.no_color else resolve_color(args.color, os.environ)
     options = DashboardOptions(color=color, mouse=not args.no_mouse, low_bandwidth=args.low_bandwidth,
                                fps=float(args.fps), preset=getattr(args, "preset", None),
-                               config_path=getattr(args, "config", None))
+                               config_path=getattr(args, "config", None), speed=_speed(args))
     try:
         from mlp_tui.app import run_dashboard
     except ImportError as e:
@@ -377,6 +446,12 @@ def _main(argv) -> int:
 
             checkpoint = load(load_path)
         config = resolve_config(args, checkpoint)
+        if args.command == "train":
+            from .clashes import output_clash
+
+            clash = output_clash(args, config)
+            if clash:
+                raise UsageError(clash)
         run = build_run(config, checkpoint)  # a bad dataset fails here, before any dashboard opens
     except UsageError as e:
         return _fail(str(e), 2)

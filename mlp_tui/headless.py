@@ -4,8 +4,9 @@ On a terminal a Rich progress bar shows the epoch, the loss and the test accurac
 (a pipe, a log file, CI) plain lines are printed about every 10% of the run. Results go to
 JSON, CSV and a checkpoint, each written atomically.
 
-Exit status: 0 done, 1 the run diverged or an output could not be written, 130 Ctrl+C
-(the epochs completed so far are still written).
+Exit status: 0 done, 1 the run diverged or an output could not be written, 130 Ctrl+C,
+128 + the signal number for SIGTERM, SIGHUP and a broken pipe (the epochs completed so far are
+still written; see stopping.py).
 """
 from __future__ import annotations
 
@@ -18,14 +19,16 @@ import sys
 import time
 from pathlib import Path
 
-from engine.atomic import atomic_write
+from engine.atomic import atomic_write, not_replaceable
 from engine.errors import EngineError
+
+from .stopping import StopRequested, StopSignals, quietly
 
 PROG = "mlp-tui"
 
 
 def _err(message: str) -> None:
-    print(f"{PROG}: {message}", file=sys.stderr, flush=True)
+    quietly(lambda: print(f"{PROG}: {message}", file=sys.stderr, flush=True))
 
 
 def _clean(value):
@@ -47,6 +50,9 @@ def check_output_path(path) -> str | None:
     p = Path(shown).expanduser()
     if p.is_dir():
         return f"{shown}: cannot write, it is a folder"
+    reason = not_replaceable(p)
+    if reason:
+        return f"{shown}: cannot write, {reason}"
     parent = p.parent
     if not parent.is_dir():
         return f"{shown}: cannot write, folder {parent} does not exist"
@@ -169,7 +175,8 @@ def run_headless(run, epochs: int, json_path=None, csv_path=None, save_path=None
     """Train ``run.trainer`` for ``epochs`` more epochs, report progress to ``stream`` (stdout by
     default) and write the requested outputs. ``progress``: "auto", "bar", "plain" or "none".
 
-    Returns the exit status: 0 done, 1 diverged or an output failed, 130 interrupted (Ctrl+C).
+    Returns the exit status: 0 done, 1 diverged or an output failed, 130 interrupted (Ctrl+C),
+    128 + signal number for SIGTERM, SIGHUP or a broken pipe.
     """
     stream = sys.stdout if stream is None else stream
     trainer = run.trainer
@@ -180,26 +187,45 @@ def run_headless(run, epochs: int, json_path=None, csv_path=None, save_path=None
             _err(f"error: {problem}")
             return 1
 
+    with StopSignals() as stop:  # until the outputs are written: a second ctrl+c cannot lose them
+        status, epochs_run, seconds, samples = _train_until(trainer, epochs, progress, stream, stop)
+        return _finish(run, status, stop, epochs_run, seconds, samples, stream, json_path, csv_path,
+                       save_path)
+
+
+def _train_until(trainer, epochs: int, progress: str, stream, stop: "StopSignals"):
+    """Train until done, diverged or stopped; returns (status, epochs run, seconds, samples)."""
     start_epoch = trainer.epoch
     end_epoch = start_epoch + int(epochs)
     start_progress = trainer.epoch_progress
     status = "completed"
     t0 = time.perf_counter()
     try:
-        with _reporter(progress, stream, start_epoch, end_epoch) as reporter:
-            while trainer.epoch < end_epoch:
+        with _reporter(progress, stream, start_epoch, end_epoch) as reporter, stop.between_steps(trainer):
+            while trainer.epoch < end_epoch and not stop.requested:
                 rec = trainer.run_epoch()
                 if trainer.divergence is not None:
                     status = "diverged"
                     break
-                reporter.update(trainer.epoch, rec)
-    except KeyboardInterrupt:
+                try:
+                    reporter.update(trainer.epoch, rec)
+                except BrokenPipeError:  # e.g. "mlp-tui train | head": stop as for a signal
+                    stop.broken_pipe(stream)
+    except (KeyboardInterrupt, StopRequested):
+        status = "interrupted"
+    if stop.requested and status == "completed":  # stopped at an epoch's end
         status = "interrupted"
     seconds = time.perf_counter() - t0
     samples = max(0.0, trainer.epoch_progress - start_progress) * trainer.n
+    return status, trainer.epoch - start_epoch, seconds, samples
 
+
+def _finish(run, status: str, stop: "StopSignals", epochs_run: int, seconds: float, samples: float,
+            stream, json_path, csv_path, save_path) -> int:
+    """Report the end of the run and write the outputs; returns the exit status."""
+    trainer = run.trainer
     if status == "interrupted":
-        _err(f"interrupted at epoch {trainer.epoch}, step {trainer.step_count}")
+        _err(f"interrupted{stop.cause()} at epoch {trainer.epoch}, step {trainer.step_count}")
     elif status == "diverged":
         _err(trainer.divergence.message)
         if save_path is not None:
@@ -207,9 +233,9 @@ def run_headless(run, epochs: int, json_path=None, csv_path=None, save_path=None
                  f"--lr {trainer.lr / 10:g}")
 
     final = final_metrics(trainer, status, seconds, samples)
-    _print_final(stream, final, trainer.epoch - start_epoch)
+    quietly(lambda: _print_final(stream, final, epochs_run))
 
-    code = {"completed": 0, "diverged": 1, "interrupted": 130}[status]
+    code = {"completed": 0, "diverged": 1, "interrupted": stop.exit_status()}[status]
     records = trainer.history.records()
     writers = []
     if json_path is not None:
@@ -226,9 +252,9 @@ def run_headless(run, epochs: int, json_path=None, csv_path=None, save_path=None
             write()
         except (OSError, EngineError) as e:
             _err(f"error: {e}")
-            code = code if code == 130 else 1
+            code = code if status == "interrupted" else 1
         else:
-            print(f"wrote {path}", file=stream, flush=True)
+            quietly(lambda: print(f"wrote {path}", file=stream, flush=True))
     return code
 
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mlp_tui.pace import DEFAULT_SPEED
+
 
 @dataclass(frozen=True)
 class DashboardOptions:
@@ -15,6 +17,7 @@ class DashboardOptions:
     preset:         the --preset name the run came from, if any
     config_path:    the --config TOML file the run came from, if any (a natural place to save to)
     show_rate:      show samples/s (off for deterministic screenshots)
+    speed:          training steps per second at start, None for max (--speed; + and - change it)
     """
 
     color: str = "color"
@@ -24,3 +27,4 @@ class DashboardOptions:
     preset: str | None = None
     config_path: str | None = None
     show_rate: bool = True
+    speed: float | None = DEFAULT_SPEED

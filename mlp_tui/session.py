@@ -12,18 +12,23 @@ from pathlib import Path
 import numpy as np
 
 from engine import checkpoint, config as cfg
-from engine.controller import TrainingController
+from engine.controller import FINISHED, TrainingController
 from engine.trace import Trace
 
 
 class Session:
-    def __init__(self, run: cfg.Run, publish_interval: float = 0.05):
+    """``speed``: training steps per second while running, None for as fast as possible.
+    Continuous training pauses at the end of the run's epoch budget (``config.epochs``)."""
+
+    def __init__(self, run: cfg.Run, publish_interval: float = 0.05, speed: float | None = None):
         self.publish_interval = publish_interval
+        self._speed = speed
         self._attach(run)
 
     def _attach(self, run: cfg.Run) -> None:
         self.run = run
-        self.controller = TrainingController(run.trainer, self.publish_interval)
+        self.controller = TrainingController(run.trainer, self.publish_interval, rate=self._speed,
+                                             max_epochs=_budget_end(run.trainer.epoch, run.config.epochs))
         self.revision = getattr(self, "revision", 0) + 1  # bumps whenever the network is replaced
 
     # ----- read-only views ---------------------------------------------------------------------
@@ -50,12 +55,34 @@ class Session:
     def running(self) -> bool:
         return self.controller.running
 
+    @property
+    def finished(self) -> bool:
+        """Training stopped at the end of the epoch budget."""
+        return self.controller.state == FINISHED
+
+    @property
+    def budget_end(self) -> int:
+        """The epoch at which continuous training pauses next."""
+        return self.controller.max_epochs
+
+    @property
+    def speed(self) -> float | None:
+        return self._speed
+
+    @speed.setter
+    def speed(self, value: float | None) -> None:
+        self.controller.rate = value  # validates; the worker re-times its next step at once
+        self._speed = value
+
     # ----- training commands --------------------------------------------------------------------
     def toggle(self) -> bool:
-        """Start or pause; returns True when training is now running."""
+        """Start or pause; returns True when training is now running. At or past the end of the
+        epoch budget, starting again continues for another budget's worth of epochs."""
         if self.controller.running:
             self.controller.pause()
             return False
+        self.controller.max_epochs = _budget_end(self.trainer.epoch, self.config.epochs,
+                                                 self.controller.max_epochs)
         self.controller.resume()
         return True
 
@@ -139,11 +166,19 @@ class Session:
     def write_settings(self, path) -> Path:
         from .settings_file import write_config
 
-        write_config(path, self.config)
+        write_config(path, self.config, {"speed": self.speed})
         return Path(path)
 
     def shutdown(self, timeout: float = 1.0) -> bool:
         return self.controller.stop(timeout)
+
+
+def _budget_end(epoch: int, epochs: int, end: int | None = None) -> int:
+    """Where the budget ends for a run at ``epoch``: ``end`` while it lies ahead, else another
+    ``epochs`` epochs from here."""
+    if end is None:
+        end = epochs
+    return end if epoch < end else epoch + epochs
 
 
 def grid_points(extent, shape) -> np.ndarray:

@@ -24,6 +24,11 @@ from pathlib import Path
 from engine.atomic import atomic_write
 from engine.config import FIELDS, RunConfig, from_mapping
 from engine.errors import EngineError
+from engine.inputs import read_input
+from mlp_tui.pace import parse_speed
+
+# Keys that set up the dashboard rather than the training run: name -> parser (raises ValueError).
+DASHBOARD_KEYS = {"speed": parse_speed}
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -52,15 +57,7 @@ def read_config(path) -> dict:
         raise ConfigFileError(f"{shown}: no such file", shown)
     if p.is_dir():
         raise ConfigFileError(f"{shown}: is a folder, not a settings file", shown)
-    try:
-        with open(p, "rb") as f:
-            raw = f.read(MAX_BYTES + 1)
-    except PermissionError:
-        raise ConfigFileError(f"{shown}: cannot read the file: permission denied", shown) from None
-    except OSError as e:
-        raise ConfigFileError(f"{shown}: cannot read the file: {e.strerror or e}", shown) from None
-    if len(raw) > MAX_BYTES:
-        raise ConfigFileError(f"{shown}: too large for a settings file (over {MAX_BYTES} bytes)", shown)
+    raw = read_input(p, shown, MAX_BYTES, ConfigFileError)  # no hang on a FIFO, no /dev/zero
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -84,6 +81,9 @@ def read_config(path) -> dict:
             message = message[:-len("(at end of document)")].rstrip() + " at the end of the file"
         where = f"line {line}: " if line else ""
         raise ConfigFileError(f"{shown}: {where}invalid TOML: {message}", shown, line) from None
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        raise ConfigFileError(f"{shown}: values nested too deeply; a settings file holds plain "
+                              f"'key = value' lines", shown) from None
     for key, value in data.items():
         if isinstance(value, dict):
             raise ConfigFileError(f"{shown}: sections such as [{key}] are not supported; "
@@ -94,7 +94,7 @@ def read_config(path) -> dict:
 def load_config(path, base: RunConfig | None = None) -> RunConfig:
     """Read ``path`` and apply its settings over ``base``; errors name the file."""
     shown = os.fspath(path)
-    data = read_config(path)
+    data = {k: v for k, v in read_config(path).items() if k not in DASHBOARD_KEYS}
     try:
         return from_mapping(data, base=base, source=shown)
     except ValueError as e:
@@ -102,6 +102,19 @@ def load_config(path, base: RunConfig | None = None) -> RunConfig:
         if not message.startswith(shown):
             message = f"{shown}: {message}"
         raise ConfigFileError(message, shown) from None
+
+
+def load_dashboard_settings(path) -> dict:
+    """The dashboard keys (such as ``speed``) the file sets, parsed; errors name file and key."""
+    shown = os.fspath(path)
+    out = {}
+    for key, value in read_config(path).items():
+        if key in DASHBOARD_KEYS:
+            try:
+                out[key] = DASHBOARD_KEYS[key](value)
+            except ValueError as e:
+                raise ConfigFileError(f"{shown}: {key}: {e}", shown) from None
+    return out
 
 
 def _toml_value(value) -> str:
@@ -116,26 +129,30 @@ def _toml_value(value) -> str:
     return json.dumps(str(value), ensure_ascii=False)  # a JSON string is a valid TOML basic string
 
 
-def dumps_config(config: RunConfig) -> str:
-    """The TOML text ``write_config`` writes."""
+def dumps_config(config: RunConfig, dashboard: dict | None = None) -> str:
+    """The TOML text ``write_config`` writes: the run's settings, then any dashboard settings
+    (``{"speed": None}`` is written as ``speed = "max"``)."""
     lines = ["# mlp-tui settings: mlp-tui --config FILE (flags given on the command line win)"]
     for name in FIELDS:
         value = getattr(config, name)
         if value is None:
             continue  # "the dataset's default"
         lines.append(f"{name} = {_toml_value(value)}")
+    for name, value in (dashboard or {}).items():
+        lines.append(f"{name} = {_toml_value('max' if value is None else value)}")
     return "\n".join(lines) + "\n"
 
 
-def write_config(path, config: RunConfig) -> Path:
-    """Write ``config`` to ``path`` atomically; raises ConfigFileError naming the file."""
+def write_config(path, config: RunConfig, dashboard: dict | None = None) -> Path:
+    """Write ``config`` (and ``dashboard`` settings) to ``path`` atomically; raises
+    ConfigFileError naming the file."""
     shown = os.fspath(path)
     p = Path(shown).expanduser()
     if p.is_dir():
         raise ConfigFileError(f"{shown}: cannot save, it is a folder", shown)
     if not p.parent.is_dir():
         raise ConfigFileError(f"{shown}: cannot save, folder {p.parent} does not exist", shown)
-    data = dumps_config(config).encode("utf-8")
+    data = dumps_config(config, dashboard).encode("utf-8")
     try:
         with atomic_write(p) as f:
             f.write(data)

@@ -1,6 +1,7 @@
 """Regenerate screenshots/*.svg: the dashboard rendering itself, headless and deterministic.
 
-    python scripts/make_screenshots.py
+    python scripts/make_screenshots.py                      # every scene
+    python scripts/make_screenshots.py derivation-120x40    # only the scenes named
 
 Every scene uses fixed seeds and a bounded number of training steps, and hides the
 timing-dependent samples/s figure, so the same code gives the same pictures.
@@ -53,6 +54,14 @@ async def inspector_backward(app, pilot):
     await pilot.pause()
 
 
+async def derivation(app, pilot):
+    await train(app, pilot, 300)
+    await pilot.press("n")
+    for _ in range(app.inspector.trace.names.index("dz2")):
+        await pilot.press("n")
+    await pilot.press("d")
+
+
 async def compact(app, pilot):
     await train(app, pilot, 400)
     await pilot.press("3")
@@ -70,6 +79,7 @@ async def digits(app, pilot):
 SCENES = [
     ("dashboard-120x40", "moons", "color", (120, 40), dashboard),
     ("inspector-backward-120x40", "xor-2-3-2", "color", (120, 40), inspector_backward),
+    ("derivation-120x40", "moons-2-5-2", "color", (120, 40), derivation),
     ("compact-80x24", "moons", "color", (80, 24), compact),
     ("monochrome-120x40", "spiral", "ascii", (120, 40), monochrome),
     ("digits-confusion-80x24", "digits", "color", (80, 24), digits),
@@ -87,12 +97,18 @@ async def shoot(name, preset, color, size, setup) -> Path:
     return Path(path)
 
 
-async def main() -> None:
+async def main(names: list[str]) -> None:
+    unknown = set(names) - {scene[0] for scene in SCENES}
+    if unknown:
+        raise SystemExit(f"no scene named {', '.join(sorted(unknown))}; scenes: "
+                         f"{', '.join(scene[0] for scene in SCENES)}")
     OUT.mkdir(exist_ok=True)
     for scene in SCENES:
+        if names and scene[0] not in names:
+            continue
         path = await shoot(*scene)
         print(f"wrote {path.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(main(sys.argv[1:]))

@@ -21,11 +21,13 @@ async def test_layouts_mount_and_show_the_panels(app_factory, size):
         await pilot.pause()
         text = screen_text(app)
         assert "Hyperparameters" in text
-        if size == (120, 40):  # all four panels at once
-            for title in ("2 Metrics", "3 Decision boundary", "4 Inspector"):
+        if size == (120, 40):  # boundary, metrics and the form at once; the inspector one key away
+            for title in ("2 Metrics", "3 Decision boundary"):
                 assert title in text
             assert not app.screen.has_class("-compact")
-        else:  # one panel at a time, every panel reachable by its number
+            await pilot.press("4")
+            assert "4 Inspector" in screen_text(app) and "weights:" in screen_text(app)
+        else:  # one view at a time, every panel reachable by its number
             assert app.screen.has_class("-compact")
             for key, title in (("2", "train loss"), ("3", "moons"), ("4", "weights:")):
                 await pilot.press(key)
@@ -42,7 +44,7 @@ async def test_terminal_too_small_message_and_recovery(app_factory):
         await pilot.resize_terminal(120, 40)
         await pilot.pause()
         assert not app.screen.has_class("-tiny")
-        assert "4 Inspector" in screen_text(app)
+        assert "3 Decision boundary" in screen_text(app) and "Learning rate" in screen_text(app)
 
 
 async def test_bad_learning_rate_shows_message_and_blocks_apply(app_factory):
@@ -266,7 +268,7 @@ async def test_loading_a_bad_file_keeps_the_current_model(app_factory, tmp_path)
 
 
 async def test_divergence_pauses_and_shows_the_layer(app_factory):
-    app = app_factory(preset="xor-50-exploding")
+    app = app_factory(preset="lr-too-high")
     async with app.run_test(size=(120, 40)) as pilot:
         app.session.controller.resume()
         app.session.controller.wait(5)
@@ -293,7 +295,7 @@ async def test_inspector_sample_choice_is_used_by_the_traced_step(app_factory):
     app = app_factory(preset="moons")
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("4")  # focus the inspector's matrix
-        await pilot.press("plus", "plus", "plus")
+        await pilot.press("greater_than_sign", "greater_than_sign", "greater_than_sign")
         inspector = app.query_one(InspectorPanel)
         assert inspector.sample == 3 and "sample 3" in screen_text(app)
         await pilot.press("n")

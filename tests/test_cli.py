@@ -185,7 +185,7 @@ def test_interrupt_writes_completed_epochs(tmp_path, capsys, monkeypatch):
 
 def test_divergence_exits_1_and_names_the_layer(tmp_path, capsys):
     j = tmp_path / "d.json"
-    assert main(["train", "--preset", "xor-50-exploding", "--json", str(j)]) == 1
+    assert main(["train", "--preset", "lr-too-high", "--json", str(j)]) == 1
     err = capsys.readouterr().err
     assert "Diverged" in err and "in layer " in err and "Traceback" not in err
     data = json.loads(j.read_text())  # outputs are still written
@@ -194,7 +194,7 @@ def test_divergence_exits_1_and_names_the_layer(tmp_path, capsys):
 
 
 def test_divergence_in_a_subprocess():
-    done = subprocess.run([sys.executable, "-m", "mlp_tui", "train", "--preset", "xor-50-exploding"],
+    done = subprocess.run([sys.executable, "-m", "mlp_tui", "train", "--preset", "lr-too-high"],
                           cwd=REPO, capture_output=True, text=True, timeout=60)
     assert done.returncode == 1
     assert "in layer " in done.stderr and "Traceback" not in done.stderr

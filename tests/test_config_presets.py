@@ -225,7 +225,7 @@ def test_every_preset_builds(name):
     cfg = presets.get(name).config
     run = config.build(cfg)
     data, net, trainer = run.data, run.net, run.trainer
-    assert net.sizes == (data.n_features, *cfg.hidden, data.n_classes)
+    assert net.sizes == (data.n_features, *cfg.hidden, config.output_units(cfg, data.n_classes))
     assert (net.activation, net.output, net.loss, net.dtype.name) == (cfg.activation, cfg.output, cfg.loss, cfg.dtype)
     assert (net.l1, net.l2) == (cfg.l1, cfg.l2)
     assert trainer.optimizer.name == cfg.optimizer and trainer.lr == cfg.lr
@@ -236,13 +236,15 @@ def test_every_preset_builds(name):
     before = net.params.copy()
     trainer.train(steps=3)
     assert trainer.step_count == 3 or trainer.divergence is not None
-    assert np.all(np.isfinite(net.params)) and not np.array_equal(net.params, before)
+    assert np.all(np.isfinite(net.params))
+    # A diverged run is back on parameters whose loss was normal, which may be the first ones.
+    assert trainer.divergence is not None or not np.array_equal(net.params, before)
 
 
-def test_mnist_preset_without_files_says_where_to_put_them(tmp_path, monkeypatch):
+@pytest.mark.parametrize("mnist", [p for p in presets.PRESETS.values() if is_mnist(p)], ids=lambda p: p.name)
+def test_mnist_preset_without_files_says_where_to_put_them(tmp_path, monkeypatch, mnist):
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("MLP_TUI_MNIST", str(tmp_path / "mnist-files"))
-    (mnist,) = [p for p in presets.PRESETS.values() if is_mnist(p)]
     assert validate(mnist.config) == mnist.config
     with pytest.raises((engine.DatasetError, ValueError)) as info:
         config.build(mnist.config)

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from engine import DatasetError
 from engine import datasets as ds
+from engine import inputs
 from engine.datasets import DATASETS, DEFAULTS, load
 
 GENERATED = [n for n in DATASETS if n not in ("xor", "digits")]
@@ -299,7 +300,7 @@ def test_unreadable_file(tmp_path, monkeypatch):
     def denied(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(ds, "open", denied, raising=False)  # also works when tests run as root
+    monkeypatch.setattr(inputs, "open", denied, raising=False)  # also works when tests run as root
     with pytest.raises(DatasetError, match="permission denied") as e:
         load(p)
     assert p in str(e.value)

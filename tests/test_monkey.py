@@ -46,7 +46,7 @@ PRESSES_PER_SIZE = 600  # key presses + clicks per terminal size: 1,200 in all
 SIZES = [(80, 24), (120, 40)]
 
 BINDING_KEYS = ["space", "s", "n", "p", "full_stop", "comma", "r", "1", "2", "3", "4", "c", "l", "w", "b",
-                "x", "plus", "minus", "left_square_bracket", "right_square_bracket", "tab", "shift+tab", "up",
+                "x", "plus", "minus", "less_than_sign", "greater_than_sign", "left_square_bracket", "right_square_bracket", "tab", "shift+tab", "up",
                 "down", "left", "right", "home", "end", "pageup", "pagedown", "enter", "question_mark",
                 "escape", "ctrl+s", "ctrl+o", "backspace", "delete"]
 # Characters typed into focused fields; no 'q' (quits when no field has focus).

@@ -808,13 +808,13 @@ async def test_a_learning_rate_of_1e3_diverges_and_a_lower_one_recovers(app_fact
 
 
 async def test_the_exploding_preset_is_caught_and_recovers(app_factory):
-    app = app_factory(preset="xor-50-exploding")
+    app = app_factory(preset="lr-too-high")
     async with app.run_test(size=(120, 40)) as pilot:
         await _diverge_then_recover(app, pilot, "0.1")
 
 
 async def test_no_nan_reaches_the_chart_after_divergence(app_factory):
-    app = app_factory(preset="xor-50-exploding")
+    app = app_factory(preset="lr-too-high")
     async with app.run_test(size=(120, 40)) as pilot:
         app.session.controller.max_steps = 2000
         app.session.controller.resume()
@@ -867,12 +867,16 @@ def test_sigkill_during_history_writes_never_leaves_a_torn_file(tmp_path, kind):
     markers = []
     env = dict(os.environ, PYTHONPATH=str(REPO))
     for _ in range(KILL_TRIALS):
+        path.unlink(missing_ok=True)
         proc = subprocess.Popen([sys.executable, "-c", WRITER, str(path), kind], cwd=REPO, env=env)
         try:
+            # Kill after a random number of completed writes (not a random time: on a loaded
+            # machine the writer may not have started yet), at a random moment of the next one.
+            writes = rng.randrange(6)
             deadline = time.monotonic() + 30
-            while not path.exists() and time.monotonic() < deadline:
+            while time.monotonic() < deadline and not (path.exists() and _check_history_file(path, kind) >= writes):
                 time.sleep(0.005)
-            time.sleep(rng.uniform(0.0, 0.3))
+            time.sleep(rng.uniform(0.0, 0.05))
             proc.send_signal(signal.SIGKILL)
         finally:
             proc.wait(30)

@@ -15,7 +15,6 @@ import sys
 import termios
 import threading
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -25,9 +24,9 @@ from mlp_tui.widgets.boundary import BoundaryPanel
 from mlp_tui.widgets.metrics import MetricsPanel
 
 TRAINER_THREAD = "mlp-tui-trainer"
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # run this checkout's code
 LEAVE_ALT_SCREEN = b"\x1b[?1049l"  # Textual's last word to the terminal: the shell's screen is back
 MOUSE_OFF = b"\x1b[?1000l"  # mouse reporting off: clicks go to the shell's terminal again
-REPO = Path(__file__).resolve().parents[1]
 
 
 def trainer_threads() -> list[threading.Thread]:
@@ -54,7 +53,7 @@ async def test_resizing_while_training_never_crashes_and_the_layout_comes_back(a
         app.poll(force=True)
         await pilot.pause()
         shot = screen_text(app)
-        for title in ("Hyperparameters", "2 Metrics", "3 Decision boundary", "4 Inspector"):
+        for title in ("Hyperparameters", "2 Metrics", "3 Decision boundary"):
             assert title in shot
         assert app.query_one(MetricsPanel).region.width > 0
         assert app.query_one(BoundaryPanel).region.height > 0
@@ -80,12 +79,13 @@ async def test_quit_keys_stop_training_within_a_second(app_factory, key):
 
 # Real processes on a pseudo-terminal --------------------------------------------------------------
 
-def spawn_dashboard(tmp_path, *args: str) -> tuple[subprocess.Popen, int]:
-    """``mlp-tui`` on a fresh 120x40 pty; returns the process and the pty's controlling end."""
+def spawn_dashboard(tmp_path, *args: str, size=(120, 40)) -> tuple[subprocess.Popen, int]:
+    """``mlp-tui`` on a fresh pty of ``size`` (columns, lines); returns the process and the pty's
+    controlling end."""
     master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
-    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "40",
-           "PYTHONPATH": str(REPO)}  # this checkout, not an installed copy
+    cols, rows = size
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": str(cols), "LINES": str(rows), "PYTHONPATH": REPO}
     env.pop("NO_COLOR", None)
     proc = subprocess.Popen([sys.executable, "-m", "mlp_tui", *args], stdin=slave, stdout=slave,
                             stderr=slave, cwd=tmp_path, env=env, start_new_session=True, close_fds=True)

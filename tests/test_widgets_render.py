@@ -132,8 +132,8 @@ async def test_heatmap_color_renders_half_blocks_points_and_legend():
         assert len(text) == 12
         assert all(len(t) == 40 for t in text)
         assert all("\u2580" in t for t in text[:-1])
-        assert text[0][1] == "●" and text[2][30] == "●" and text[10][39] == "●"
-        assert text[4][3] == "○"
+        assert text[0][1] == "●" and text[2][30] == "▲" and text[10][39] == "▲"  # a shape per class
+        assert text[4][3] == "○"  # a class-0 test point: the class's shape, hollow
         assert "train" in text[-1] and "class 1" in text[-1]
 
 
@@ -144,7 +144,7 @@ async def test_heatmap_color_point_glyph_sits_on_its_pixel_colour():
         conf = np.ones(hm.pixel_shape)
         hm.show_classes(pred, conf, 2, train=(np.array([3]), np.array([2]), np.array([1])))
         await pilot.pause()
-        seg = [s for s in hm.render_line(1) if s.text == "●"][0]
+        seg = [s for s in hm.render_line(1) if s.text == "▲"][0]  # class 1's shape
         assert seg.style.bgcolor.get_truecolor() == pal.class_hue(0)  # confident class 0 pixel
         assert seg.style.color.get_truecolor() == pal.point_color(1)
 
@@ -162,9 +162,9 @@ async def test_heatmap_ascii_uses_letters_digits_and_no_half_blocks():
         body = "".join(text[:-1])
         assert "\u2580" not in "".join(text)
         assert {"A", "B", "."} <= set(body)  # sure regions of both classes and the boundary
-        assert set(body) <= set("aAbB.01+")
-        assert text[0][0] == "0" and text[10][39] == "1" and text[5][5] == "+"
-        assert "A=sure" in text[-1] and "+=test" in text[-1]
+        assert set(body) <= set("aAbB.01x")
+        assert text[0][0] == "0" and text[10][39] == "1" and text[5][5] == "x"  # a class-1 test point
+        assert "A=sure" in text[-1] and "01=train +x=test" in text[-1]
         screenshot = pilot.app.export_screenshot()
         assert "\u2580" not in screenshot
 
@@ -241,6 +241,24 @@ async def test_heatmap_reports_pixel_shape_changes():
         assert app.shapes[-1] == (22, 40) == hm.pixel_shape
 
 
+async def test_square_heatmap_keeps_its_pixels_square_and_centred():
+    hm = DecisionHeatmap(mode="color", square=True)
+    async with WidgetApp(hm).run_test(size=(40, 12)) as pilot:
+        assert hm.pixel_shape == (22, 22)  # 11 rows of two pixels: 22 x 22, centred in 40 columns
+        pred, conf = two_class_grid(hm.pixel_shape)
+        hm.show_classes(pred, conf, 2, train=(np.array([0]), np.array([0]), np.array([1])))
+        await pilot.pause()
+        text = lines(hm)
+        assert text[0][:9] == " " * 9 and text[0][9] == "▲" and text[0][31:] == " " * 9
+        assert all(set(t[9:31]) <= {"\u2580", "▲"} for t in text[:-1])
+    hm = DecisionHeatmap(mode="ascii", square=True)
+    async with WidgetApp(hm).run_test(size=(40, 12)) as pilot:
+        assert hm.pixel_shape == (11, 22)  # an ASCII cell is one pixel, twice as tall as wide
+    hm = DecisionHeatmap(mode="ascii", square=True)
+    async with WidgetApp(hm).run_test(size=(16, 12)) as pilot:
+        assert hm.pixel_shape == (8, 16)  # a narrow widget: as tall as its width allows
+
+
 async def test_heatmap_smaller_than_legend_does_not_crash():
     hm = DecisionHeatmap(mode="color")
     hm.styles.min_height = 0
@@ -249,7 +267,7 @@ async def test_heatmap_smaller_than_legend_does_not_crash():
         hm.show_classes(np.zeros((0, 3), int), np.zeros((0, 3)), 2)
         hm.show_classes(np.zeros((4, 9), int), np.ones((4, 9)), 2)
         await pilot.pause()
-        assert lines(hm) == ["● t"]
+        assert lines(hm) == ["●▇ "]
 
 
 # --------------------------------------------------------------------------- matrix view

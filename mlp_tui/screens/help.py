@@ -16,7 +16,9 @@ HELP = """\
   n  or  .     next inspector stage (the first press takes ONE real step and records it)
   p  or  ,     previous inspector stage
   r            reset the network with its seed
-  1 2 3 4      jump to a panel: form, metrics, boundary, inspector
+  + -          training speed: 1, 2, 5 ... 500 steps/s, max (shown at the bottom right)
+  1 2 3 4      jump to a panel: form, metrics, boundary, inspector (2 and 3: the lesson view)
+  escape       back to the decision boundary (also out of a form field)
   tab          move focus (shift+tab: back)
   ctrl+s       save a checkpoint (.npz) or the settings (.toml)
   ctrl+o       load a checkpoint
@@ -28,7 +30,9 @@ HELP = """\
   boundary     [ ]  show one hidden neuron's activation map instead of the prediction
   inspector    arrows move the cell cursor: its scalar arithmetic appears below the grid
                w  next weight matrix    b  step with one sample / the mini-batch    x  back to weights
-               + -  choose which training sample the next step uses
+               < >  choose which training sample the next step uses
+               d  on the output layer's dz: the cell derived by the chain rule (dL/da times
+                  the output's Jacobian) with the real numbers; d again: one line
 
 Escape closes this screen. Nothing destructive is bound to Escape.
 """

@@ -64,7 +64,7 @@ class BoundaryPanel(Vertical, can_focus=True):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="boundary-info")
-        yield DecisionHeatmap(mode=self.mode, id="heatmap")
+        yield DecisionHeatmap(mode=self.mode, square=True, id="heatmap")
         yield Static("", id="confusion")
 
     def attach(self, session) -> None:

@@ -8,16 +8,19 @@ images skip the refresh, and ``render_line`` only indexes precomputed tables.
 
 Colour mode ("color")
     One text cell = two pixels: ``▀`` with fg = top pixel, bg = bottom pixel.
-    Class regions: class hue, darker = less confident.  Points: ``●`` train,
-    ``○`` test, in a light tint of their class hue.
+    Class regions: class hue, darker = less confident.  Points: one shape per class
+    (``● ▲ ■ ◆ ▼``) in a light tint of its hue, filled for training points and
+    hollow (``○ △ □ ◇ ▽``) for test points, so classes differ in shape as well as colour.
 ASCII mode ("ascii"), for NO_COLOR / 16-colour / dumb terminals
     One text cell = one pixel.  Region of class k (letters a, b, c, ...):
     ``A`` sure (rescaled confidence >= 0.6, i.e. p >= 0.8 for two classes),
     ``a`` unsure (>= 0.15), ``.`` boundary ("edge" in the legend).  Points: the class digit for training
-    points, ``+`` for test points.  Activation maps use the ramp `` .:-=+*#%@``.
+    points; for test points a mark per class (``+`` class 0, ``x`` class 1, ``*`` class 2 ...).  Activation maps use the ramp `` .:-=+*#%@``.
 
 The mode is chosen by the App (``--color``) and passed in; it is never sniffed here.
-The last text row is a one-line legend.
+The last text row is a one-line legend. With ``square=True`` the plotting area is the largest
+physically square one that fits (two pixels per cell in colour, one cell = a 1:2 pixel in ASCII),
+centred horizontally, so circles look round.
 """
 
 from __future__ import annotations
@@ -35,8 +38,9 @@ from textual.widget import Widget
 from mlp_tui import palette as pal
 
 HALF = "\u2580"  # ▀  fg = top pixel, bg = bottom pixel
-TRAIN_GLYPH, TEST_GLYPH = "\u25cf", "\u25cb"  # ● ○
-ASCII_TEST = "+"
+TRAIN_GLYPHS = "\u25cf\u25b2\u25a0\u25c6\u25bc"  # ● ▲ ■ ◆ ▼, by class
+TEST_GLYPHS = "\u25cb\u25b3\u25a1\u25c7\u25bd"  # ○ △ □ ◇ ▽, the same shapes hollow
+ASCII_TEST = "+x*#%&$@=~"  # test points in ASCII, by class (training points are the class digit)
 LETTERS = "abcdefghij"
 SURE, UNSURE = 0.6, 0.15  # ASCII tiers on rescaled confidence
 MAX_CLASSES = len(pal.CLASS_HUES)
@@ -46,6 +50,12 @@ MAX_CLASSES = len(pal.CLASS_HUES)
 def _halfblock_segments(colors: tuple[pal.RGB, ...]) -> tuple[Segment, ...]:
     """Segment table indexed by ``top_code * K + bottom_code`` (shared by all widgets)."""
     return tuple(Segment(HALF, s) for s in pal.halfblock_table(colors))
+
+
+def point_glyph(label: int, test: bool = False) -> str:
+    """The shape of a data point of class ``label``: filled for training, hollow for test."""
+    glyphs = TEST_GLYPHS if test else TRAIN_GLYPHS
+    return glyphs[label % len(glyphs)]
 
 
 def _as_points(points, shape: tuple[int, int]):
@@ -87,11 +97,12 @@ class DecisionHeatmap(Widget):
         def control(self) -> "DecisionHeatmap":
             return self.heatmap
 
-    def __init__(self, mode: str = "color", **kw) -> None:
+    def __init__(self, mode: str = "color", square: bool = False, **kw) -> None:
         super().__init__(**kw)
         if mode not in ("color", "ascii"):
             raise ValueError(f"mode must be 'color' or 'ascii', not {mode!r}")
         self._mode = mode
+        self.square = square
         self._image_key: tuple | None = None  # what is on screen; equal key -> no refresh
         self._codes: np.ndarray | None = None  # color: pair index per text cell; ascii: char code per cell
         self._table: tuple[Segment, ...] = ()  # color: half-block segments by pair index
@@ -124,7 +135,13 @@ class DecisionHeatmap(Widget):
         """``(H, W)`` of the grid the App should evaluate for the current size."""
         width, height = self.size
         rows = max(height - 1, 0)  # last row is the legend
-        return (2 * rows, width) if self._mode == "color" else (rows, width)
+        if self._mode == "color":
+            side = min(2 * rows, width)
+            return (side, side) if self.square else (2 * rows, width)
+        if self.square:  # an ASCII pixel is one cell, twice as tall as wide
+            tall = min(rows, width // 2)
+            return (tall, 2 * tall)
+        return (rows, width)
 
     def show_classes(self, pred, conf, n_classes: int, train=None, test=None, *, rescale: bool = True) -> bool:
         """Show predicted classes, with confidence as intensity.
@@ -236,11 +253,11 @@ class DecisionHeatmap(Widget):
         for trow, col, glyph, label, code in overlay.tolist():
             if self._mode == "color":
                 fg = Color.from_rgb(*pal.point_color(label))
-                seg = Segment(TEST_GLYPH if glyph else TRAIN_GLYPH,
+                seg = Segment(point_glyph(label, test=bool(glyph)),
                               Style(color=fg, bgcolor=Color.from_rgb(*colors[code]), bold=True))
                 rows.setdefault(trow, []).append((col, seg))
             else:
-                rows.setdefault(trow, []).append((col, ASCII_TEST if glyph else str(label % 10)))
+                rows.setdefault(trow, []).append((col, ASCII_TEST[label % 10] if glyph else str(label % 10)))
         self._row_points = rows
 
     def _legend_pieces(self, legend_key: tuple, colors: tuple) -> list[tuple[str, Style | None]]:
@@ -250,22 +267,23 @@ class DecisionHeatmap(Widget):
             n = legend_key[1]
             if not color:
                 # Most important first: the legend is cropped on narrow widgets.
-                return [(f"A=sure a=unsure .=edge 0-9=train +=test  classes a-{LETTERS[n - 1]}", None)]
-            pieces: list[tuple[str, Style | None]] = [
-                (TRAIN_GLYPH, Style(color=Color.from_rgb(*pal.point_color(0)))), (" train ", None),
-                (TEST_GLYPH, Style(color=Color.from_rgb(*pal.point_color(0)))), (" test ", None)]
+                digits = "".join(str(c) for c in range(n))
+                return [(f"A=sure a=unsure .=edge {digits}=train {ASCII_TEST[:n]}=test  classes a-{LETTERS[n - 1]}",
+                         None)]
+            pieces: list[tuple[str, Style | None]] = []
             for c in range(n):
-                label = f" class {c} " if n <= 3 else f" {c}"
-                pieces += [(label, None), ("\u2587", Style(color=Color.from_rgb(*pal.class_hue(c))))]
-            pieces.append(("  darker = less confident", None))
+                label = f" class {c} " if n <= 3 else f" {c} "
+                pieces += [(point_glyph(c), Style(color=Color.from_rgb(*pal.point_color(c)))),
+                           ("\u2587", Style(color=Color.from_rgb(*pal.class_hue(c)))), (label, None)]
+            pieces.append((" filled=train hollow=test, darker = less confident", None))
             return pieces
         _, lo, hi, label = legend_key
         head = f"{label} " if label else ""
         if not color:
-            return [(f"{head}{lo} [{pal.RAMP}] {hi}  0-9=train +=test", None)]
+            return [(f"{head}{lo} [{pal.RAMP}] {hi}  0-9=train {ASCII_TEST}=test", None)]
         swatches = [("\u2588", Style(color=Color.from_rgb(*c))) for c in pal.sequential_colors()]
         return [(f"{head}{lo} ", None), *swatches, (f" {hi}  ", None),
-                (TRAIN_GLYPH, None), (" train ", None), (TEST_GLYPH, None), (" test", None)]
+                (TRAIN_GLYPHS[0], None), (" train ", None), (TEST_GLYPHS[0], None), (" test", None)]
 
     def _post_shape(self) -> None:
         shape = self.pixel_shape
@@ -293,7 +311,13 @@ class DecisionHeatmap(Widget):
         codes = self._codes
         if codes is None or y >= codes.shape[0]:
             return Strip.blank(width, self._base)
-        row = codes[y, :width]
+        indent = max(0, (width - codes.shape[1]) // 2) if self.square else 0
+        if indent:
+            return Strip.join([Strip.blank(indent, self._base), self._image_line(y, width - indent)])
+        return self._image_line(y, width)
+
+    def _image_line(self, y: int, width: int) -> Strip:
+        row = self._codes[y, :width]
         points = self._row_points.get(y, ())
         if self._mode == "color":
             table = self._table

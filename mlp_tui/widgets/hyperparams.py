@@ -20,8 +20,8 @@ from engine.presets import PRESETS
 from mlp_tui.widgets.select import GuardedSelect
 
 ORDER = ("dataset", "n_samples", "noise", "test_fraction", "classes", "standardize", "hidden", "activation",
-         "output", "loss", "init", "optimizer", "lr", "momentum", "batch_size", "l1", "l2", "clip_norm",
-         "clip_value", "schedule", "decay", "decay_every", "seed", "epochs", "dtype")
+         "output", "single_output", "loss", "init", "init_scale", "optimizer", "lr", "momentum", "batch_size",
+         "l1", "l2", "clip_norm", "clip_value", "schedule", "decay", "decay_every", "seed", "epochs", "dtype")
 
 
 class HyperparamForm(VerticalScroll, can_focus=False):

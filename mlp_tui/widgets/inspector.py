@@ -1,7 +1,8 @@
 """Inspector panel: every layer's weights as number grids, and step mode, which walks ONE real
 training step stage by stage (forward z and a per layer, the loss, backward dz, dW, db, da per
 layer, then the update) with the formula, the operands, the result and, for the cell under the
-cursor, the scalar arithmetic that produced it (``trace.explain``)."""
+cursor, the scalar arithmetic that produced it (``trace.explain``). On the output layer's delta
+the app's key d swaps that line for the cell's chain-rule derivation (``engine.derivation``)."""
 from __future__ import annotations
 
 import numpy as np
@@ -12,6 +13,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Static
 
+from engine.derivation import delta_is_residual, derive_output_delta, output_delta_name, output_layer
 from engine.trace import Trace
 from mlp_tui.widgets.matrix_view import MatrixView
 
@@ -32,17 +34,34 @@ def shape_text(a: np.ndarray) -> str:
     return "x".join(map(str, a.shape)) if a.ndim else "scalar"
 
 
+def derivation_text(trace: Trace, index: tuple[int, int]) -> str:
+    """The chain rule for one cell of the output delta, with a heading and what it shows."""
+    name, L, (i, j) = output_delta_name(trace), output_layer(trace), index
+    output, loss = trace.config["output"], trace.config["loss"]
+    lines = derive_output_delta(trace, index)
+    if delta_is_residual(output, loss):
+        note = (f"The product is the recorded {name}[{i},{j}]; for {output} + {loss} it is the "
+                f"tutorials' (a{L} - Y)/n.")
+    else:
+        note = (f"Squared error through {output}: the product itself is {name}[{i},{j}]; "
+                f"it does not reduce to (a{L} - Y)/n.")
+    heading = f"{name}[{i},{j}] by the chain rule, summed over the outputs k (d: back to one line)"
+    return "\n".join([heading, *lines, note])
+
+
 class InspectorPanel(Vertical):
     BINDINGS = [Binding("w", "next_matrix", "Next matrix", show=False),
                 Binding("b", "toggle_batch", "Sample/batch", show=False),
                 Binding("x", "leave_step", "Weights view", show=False),
-                Binding("plus,equals_sign", "sample(1)", "Next sample", show=False),
-                Binding("minus", "sample(-1)", "Prev sample", show=False)]
+                Binding("greater_than_sign", "sample(1)", "Next sample", show=False),
+                Binding("less_than_sign", "sample(-1)", "Prev sample", show=False)]
     DEFAULT_CSS = """
     InspectorPanel #pipeline { height: auto; max-height: 3; }
     InspectorPanel #stage { height: auto; max-height: 4; color: $text; }
     InspectorPanel MatrixView { height: 1fr; min-height: 3; }
     InspectorPanel #explain { height: auto; max-height: 7; color: $text; background: $boost; }
+    InspectorPanel.-derivation #explain { max-height: 80%; }
+    InspectorPanel.-derivation #stage { display: none; }
     """
 
     class StageChanged(Message):
@@ -53,6 +72,13 @@ class InspectorPanel(Vertical):
             self.index = index
             self.update = update
 
+    class DerivationShown(Message):
+        """The chain-rule derivation appeared (``shown``) or gave way to the one-line explanation."""
+
+        def __init__(self, shown: bool) -> None:
+            super().__init__()
+            self.shown = shown
+
     def __init__(self, mode: str = "color", **kw) -> None:
         super().__init__(**kw)
         self.mode = mode
@@ -60,6 +86,8 @@ class InspectorPanel(Vertical):
         self.stage = 0
         self.use_batch = False  # the next traced step uses one sample (False) or the mini-batch
         self.sample = 0
+        self.derive = False  # on the output delta: the chain-rule derivation instead of one line
+        self._offers_derive = False  # what the footer was last told about the key d
         self.n_train = 1  # set by the app: how many training samples there are to choose from
         self._matrix_index = 0
         self._weights: list[tuple[str, np.ndarray]] = []
@@ -87,7 +115,7 @@ class InspectorPanel(Vertical):
         self._set("#pipeline", f"weights: {names}   (w: next matrix)")
         self._set("#stage", f"{name}: {shape_text(values)}  min {values.min():.4g}  max {values.max():.4g}  "
                             f"mean {values.mean():.4g}\nn: take one real step and walk it stage by stage "
-                            f"({'mini-batch' if self.use_batch else f'sample {self.sample}, +/- to choose'}; b: batch)")
+                            f"({'mini-batch' if self.use_batch else f'sample {self.sample}, < > to choose'}; b: batch)")
         self._explain_cursor()
 
     def _rerender(self) -> None:
@@ -142,6 +170,15 @@ class InspectorPanel(Vertical):
     def current(self):
         return None if self.trace is None else self.trace.steps[self.stage]
 
+    @property
+    def on_output_delta(self) -> bool:
+        """Whether the walk stands on the output layer's delta, the stage d derives."""
+        return self.trace is not None and self.current.name == output_delta_name(self.trace)
+
+    def toggle_derivation(self) -> None:
+        self.derive = not self.derive
+        self._explain_cursor()
+
     def _show_stage(self) -> None:
         trace, step = self.trace, self.current
         names = pipeline_names(trace)
@@ -159,9 +196,23 @@ class InspectorPanel(Vertical):
         self.query_one(MatrixView).set_matrix(step.value, step.name)
         self._explain_cursor()
 
+    def _derivation_shown(self) -> bool:
+        """Whether the derivation replaces the one-line explanation; tells the footer (d is
+        offered on the output delta only) and the app (the layout) when that changes."""
+        offers = self.on_output_delta
+        if offers != self._offers_derive:
+            self._offers_derive = offers
+            self.refresh_bindings()
+        deriving = self.derive and offers
+        if deriving != self.has_class("-derivation"):
+            self.set_class(deriving, "-derivation")
+            self.post_message(self.DerivationShown(deriving))
+        return deriving
+
     def _explain_cursor(self) -> None:
         matrix = self.query_one(MatrixView)
         step = self.current
+        deriving = self._derivation_shown()
         if step is None:
             name = matrix.matrix_name
             r, c = matrix.cursor
@@ -172,8 +223,9 @@ class InspectorPanel(Vertical):
         r, c = matrix.cursor
         index = () if step.value.ndim == 0 else (c,) if step.value.ndim == 1 else (r, c)
         try:
-            self._set("#explain", self.trace.explain(step.name, index))
-        except (IndexError, KeyError) as e:
+            self._set("#explain", derivation_text(self.trace, index) if deriving
+                      else self.trace.explain(step.name, index))
+        except (IndexError, KeyError, ZeroDivisionError) as e:
             self._set("#explain", str(e))
 
     def on_matrix_view_cell_selected(self, event: MatrixView.CellSelected) -> None:

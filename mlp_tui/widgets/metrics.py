@@ -11,6 +11,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, Sparkline, Static
 from textual_plotext import PlotextPlot
 
+from engine.gradients import depth_ratio, depth_trend
+
 SERIES = (("train_loss", "train loss"), ("test_loss", "test loss"),
           ("train_acc", "train acc"), ("test_acc", "test acc"))
 BARS = " ▁▂▃▄▅▆▇█"
@@ -34,12 +36,13 @@ def norm_bar(value: float) -> str:
     return BARS[int(np.clip(round(level * (len(BARS) - 1)), 1, len(BARS) - 1))]
 
 
-def grad_health(value: float) -> str:
-    if not math.isfinite(value) or value > 1e3:
-        return " exploding"
-    if value < 1e-6:
-        return " vanishing"
-    return ""
+def grad_depth_text(norms: list[float]) -> str:
+    """The first-to-last gradient ratio, flagged when it says the gradient vanishes or explodes."""
+    if len(norms) < 2:
+        return ""
+    trend = depth_trend(norms)
+    text = f"  L1/L{len(norms)} {fmt(depth_ratio(norms), '.1e')}"
+    return text + (f" {trend}" if trend else "")
 
 
 class MetricsPanel(Vertical):
@@ -100,8 +103,9 @@ class MetricsPanel(Vertical):
             self._set(f"value-{key}", self.query_one(f"#value-{key}", Label), fmt(last.get(key), spec))
         norms = [last.get(f"grad_norm_{l}") for l in range(1, 11) if f"grad_norm_{l}" in last]
         if norms:
-            parts = [f"L{l} {fmt(g, '.1e')} {norm_bar(g)}{grad_health(g)}" for l, g in enumerate(norms, 1)]
-            self._set("grad", self.query_one("#grad-norms", Static), "|dW| " + "  ".join(parts))
+            parts = [f"L{l} {fmt(g, '.1e')} {norm_bar(g)}" for l, g in enumerate(norms, 1)]
+            self._set("grad", self.query_one("#grad-norms", Static),
+                      "|dW| " + "  ".join(parts) + grad_depth_text(norms))
 
     def show_series(self, snap) -> None:
         hist = snap.history
