@@ -17,6 +17,7 @@ import time
 from .trainer import Snapshot, Trainer
 
 IDLE, RUNNING, PAUSED, FINISHED, DIVERGED, STOPPED = "idle", "running", "paused", "finished", "diverged", "stopped"
+FAILED = "failed"  # a step raised (MemoryError, a bug): the worker ended; ``error`` holds why
 
 
 class TrainingController:
@@ -35,6 +36,7 @@ class TrainingController:
         self._idle = threading.Event()  # set by the worker once it has published and gone idle
         self._state = IDLE
         self._snapshot = trainer.snapshot(IDLE)
+        self.error: Exception | None = None  # what ended the last worker, if a step raised
         self._rate = self._check_rate(rate)
         self._due: float | None = None  # when the next paced step may start (monotonic seconds)
 
@@ -46,6 +48,7 @@ class TrainingController:
                 self.resume()
             return
         self._stop = False
+        self.error = None
         self._running = not paused
         self._state = RUNNING if self._running else PAUSED
         self._idle.clear()
@@ -166,6 +169,18 @@ class TrainingController:
                 self._wake.wait(remaining)
 
     def _loop(self) -> None:
+        try:
+            self._train()
+        except Exception as e:  # whatever ends the thread must reach the UI, not vanish with it
+            self.error = e
+            self._running, self._pending_steps, self._state = False, 0, FAILED
+            try:
+                self.publish()
+            except Exception:  # no snapshot (out of memory again?): ``error`` still tells
+                pass
+            self._idle.set()
+
+    def _train(self) -> None:
         trainer = self.trainer
         next_publish = 0.0
         while True:

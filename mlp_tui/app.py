@@ -12,7 +12,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Horizontal
 from textual.reactive import reactive
-from textual.widgets import Static, Tab, Tabs
+from textual.widgets import Input, Static, Tab, Tabs
 
 from engine import config as cfg
 from engine.checkpoint import restore_trainer
@@ -90,9 +90,25 @@ class MlpApp(App):
         self.network_every = 2 * self.heatmap_every  # the network view: about 1 Hz (0.5 on a slow link)
         self._tick = 0
         self._shown = {"numbers": None, "series": None, "heatmap": None, "divergence": None, "finished": None,
-                       "inspector": None, "network": None}
+                       "inspector": None, "network": None, "failure": None}
         self.active_panel = LESSON_PANEL
         self._blas = None
+
+    @property
+    def main_screen(self):
+        """The dashboard's screen, under any modal."""
+        return self.screen_stack[0]
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        """While a modal (help, file prompt) is open it owns the keyboard: the dashboard's keys
+        would act unseen beneath it, or open a second modal on top. Quitting always works."""
+        if action == "quit":
+            return True
+        if len(self.screen_stack) > 1:
+            return False
+        if action == "derive":  # before mounting there is no inspector yet
+            return hasattr(self, "inspector") and self.inspector.on_output_delta
+        return True
 
     # ----- layout -------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -117,6 +133,9 @@ class MlpApp(App):
             self._blas = threadpool_limits(limits=1, user_api="blas")
         except Exception:  # threadpoolctl missing or no BLAS found: run with the defaults
             self._blas = None
+        # Widgets are kept here and reached from these: a key or message queued behind one that
+        # opened a modal is handled with the modal on top, where a query would search the modal.
+        self.tabs = self.query_one(Tabs)
         self.form = self.query_one(HyperparamForm)
         self.metrics = self.query_one(MetricsPanel)
         self.boundary = self.query_one(BoundaryPanel)
@@ -156,8 +175,8 @@ class MlpApp(App):
         self._layout_for(event.size.width, event.size.height)
 
     def _layout_for(self, width: int, height: int) -> None:
-        self.screen.set_class(width < WIDE_SIZE[0] or height < WIDE_SIZE[1], "-compact")
-        self.screen.set_class(width < MIN_SIZE[0] or height < MIN_SIZE[1], "-tiny")
+        self.main_screen.set_class(width < WIDE_SIZE[0] or height < WIDE_SIZE[1], "-compact")
+        self.main_screen.set_class(width < MIN_SIZE[0] or height < MIN_SIZE[1], "-tiny")
 
     # ----- polling the training snapshot -----------------------------------------------------------
     def poll(self, force: bool = False) -> None:
@@ -168,6 +187,7 @@ class MlpApp(App):
         # A tick can land while the app shuts down and the panels' children are already gone.
         if not (self.is_running and metrics.is_mounted and metrics.is_attached):
             return
+        self._show_failure()
         if force or self._shown["numbers"] != key:
             self._shown["numbers"] = key
             metrics.show_numbers(snap)
@@ -192,7 +212,7 @@ class MlpApp(App):
 
     def _panel_shown(self, index: int) -> bool:
         """Is side panel ``index`` on screen?"""
-        if self.screen.has_class("-compact"):
+        if self.main_screen.has_class("-compact"):
             return self.active_panel == index
         return self.panels[index].has_class("-side-shown")
 
@@ -212,6 +232,17 @@ class MlpApp(App):
         if report is not None and report is not self._shown["divergence"]:
             self.set_status(report.message, "error")
         self._shown["divergence"] = report
+
+    def _show_failure(self) -> None:
+        """Say so once when the training thread died (the snapshot may not say: it can fail too)."""
+        error = self.session.controller.error
+        if error is not None and error is not self._shown["failure"]:
+            self._step_failed(error)
+        self._shown["failure"] = error
+
+    def _step_failed(self, error: Exception) -> None:
+        self.set_status(f"training stopped, a step failed: {type(error).__name__}"
+                        + (f": {error}" if str(error) else "") + " (space or s tries again)", "error")
 
     def set_status(self, text: str, level: str = "info") -> None:
         status = self.status
@@ -240,7 +271,11 @@ class MlpApp(App):
         self.pace.update(format_speed(speed))
 
     def action_step(self) -> None:
-        self.session.step()
+        try:
+            self.session.step()
+        except Exception as e:  # what kills the training thread (MemoryError, ...) must not kill the app
+            self._step_failed(e)
+            return
         self.poll(force=True)
         snap = self.session.snapshot()
         self.set_status(f"one step: step {snap.step}, batch loss {snap.step_loss:.6g}"
@@ -254,22 +289,20 @@ class MlpApp(App):
             except ValueError as e:
                 self.set_status(str(e), "error")
                 return
+            except Exception as e:  # as in action_step: a failing step must not kill the app
+                self._step_failed(e)
+                return
             inspector.set_trace(trace)
             self._mark_stage_layer(0)
             self.set_status(f"took one real step on {trace.n} sample(s); n/p walk it, arrows pick a cell")
             if not self.panels[3].has_class("-side-shown") or (
-                    self.active_panel != 3 and self.screen.has_class("-compact")):
+                    self.active_panel != 3 and self.main_screen.has_class("-compact")):
                 self.action_panel(3)
         else:
             inspector.move(1)
 
     def action_prev_stage(self) -> None:
         self.inspector.move(-1)
-
-    def check_action(self, action: str, parameters: tuple) -> bool | None:
-        if action == "derive":  # before mounting there is no inspector yet
-            return hasattr(self, "inspector") and self.inspector.on_output_delta
-        return True
 
     def action_derive(self) -> None:
         self.inspector.toggle_derivation()
@@ -331,21 +364,31 @@ class MlpApp(App):
             panel.set_class(i == index, "-active")
             if index in SIDE_PANELS and i in SIDE_PANELS:
                 panel.set_class(i == index, "-side-shown")
-        self.screen.set_class(index not in SIDE_PANELS, "-lesson")
-        tabs = self.query_one(Tabs)
-        if tabs.active != f"tab-{index}":
-            tabs.active = f"tab-{index}"
-        target = {0: "#form-panel Input", 1: "#metrics-panel", 2: "#boundary-panel", 3: "#matrix",
-                  4: "#network-panel"}[index]
-        widget = self.screen.query(target).first()
+        self.main_screen.set_class(index not in SIDE_PANELS, "-lesson")
+        if self.tabs.active != f"tab-{index}":
+            self.tabs.active = f"tab-{index}"
+        widget = self._focus_target(index)
         if widget.focusable:
             widget.focus()
-        if self.screen.has_class("-compact") or index in SIDE_PANELS:
+        if self.main_screen.has_class("-compact") or index in SIDE_PANELS:
             self._shown["network"] = self._shown["inspector"] = None
             self.poll(force=True)  # the panel coming into view may hold a stale picture
 
+    def _focus_target(self, index: int):
+        """The widget that takes the focus when panel ``index`` is chosen, found within the panel."""
+        panel = self.panels[index]
+        if panel is self.form:
+            return panel.query(Input).first()
+        if panel is self.inspector:
+            return panel.query_one(MatrixView)
+        return panel
+
     @on(Tabs.TabActivated)
     def _tab(self, event: Tabs.TabActivated) -> None:
+        if event.tab.id != self.tabs.active:
+            # Stale: "2 3" typed at once queue tab-1 then tab-2; answering tab-1 after tab-2 was
+            # shown would set tab-1 again, and the two would swap back and forth for ever.
+            return
         index = int(event.tab.id.removeprefix("tab-"))
         if index != self.active_panel:
             self.action_panel(index)
@@ -439,15 +482,18 @@ def run_dashboard(config: cfg.RunConfig, options: DashboardOptions, run: cfg.Run
     session = Session(run, speed=options.speed)
     app = MlpApp(session, options)
 
-    def hang_up(signum, frame):  # the SSH connection dropped: stop training, leave cleanly
+    def hang_up(signum, frame):  # SSH dropped (SIGHUP) or `kill` (SIGTERM): stop training, leave cleanly
         session.shutdown(timeout=1.0)
         app.exit()
 
-    previous = signal.signal(signal.SIGHUP, hang_up) if hasattr(signal, "SIGHUP") else None
+    # Without a handler SIGTERM kills the process at once, leaving the terminal in the alternate
+    # screen with mouse reporting on; app.exit() lets Textual restore it.
+    names = [name for name in ("SIGHUP", "SIGTERM") if hasattr(signal, name)]
+    previous = {name: signal.signal(getattr(signal, name), hang_up) for name in names}
     try:
         app.run(mouse=options.mouse)
     finally:
         session.shutdown(timeout=1.0)
-        if previous is not None:
-            signal.signal(signal.SIGHUP, previous)
+        for name, handler in previous.items():
+            signal.signal(getattr(signal, name), handler)
     return app.return_code or 0

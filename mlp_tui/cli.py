@@ -371,6 +371,11 @@ def build_run(config: RunConfig, checkpoint=None):
 # ----------------------------------------------------------------------------------- commands
 
 
+def has_terminal() -> bool:
+    """The dashboard reads keys from stdin and draws on stdout; without a terminal it would wait for ever."""
+    return all(stream is not None and stream.isatty() for stream in (sys.__stdin__, sys.__stdout__))
+
+
 def _speed(args) -> float | None:
     """--speed, else the settings file's ``speed`` key, else the default pace."""
     if hasattr(args, "speed"):
@@ -385,6 +390,9 @@ def _speed(args) -> float | None:
 
 def _dashboard(args, config: RunConfig, run, checkpoint) -> int:
     from .options import DashboardOptions
+
+    if not has_terminal():
+        return _fail(f"the dashboard needs a terminal; to train without one use `{PROG} train`", 2)
 
     color = "ascii" if args.no_color else resolve_color(args.color, os.environ)
     options = DashboardOptions(color=color, mouse=not args.no_mouse, low_bandwidth=args.low_bandwidth,

@@ -300,6 +300,7 @@ def fake_dashboard(monkeypatch, result=0):
     module = types.ModuleType("mlp_tui.app")
     module.run_dashboard = run_dashboard
     monkeypatch.setitem(sys.modules, "mlp_tui.app", module)
+    monkeypatch.setattr("mlp_tui.cli.has_terminal", lambda: True)  # pytest captures stdout
     return launched
 
 

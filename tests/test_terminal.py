@@ -1,5 +1,5 @@
 """The terminal around the dashboard: resizing while training, quitting with q / ctrl+c, the SSH
-connection dropping (SIGHUP), and ctrl+c in headless mode. The real-process tests run
+connection dropping (SIGHUP), ``kill`` (SIGTERM), and ctrl+c in headless mode. The real-process tests run
 ``mlp-tui`` on a pseudo-terminal, exactly as a user's shell would."""
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from mlp_tui.widgets.metrics import MetricsPanel
 TRAINER_THREAD = "mlp-tui-trainer"
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # run this checkout's code
 LEAVE_ALT_SCREEN = b"\x1b[?1049l"  # Textual's last word to the terminal: the shell's screen is back
+MOUSE_OFF = b"\x1b[?1000l"  # mouse reporting off: clicks go to the shell's terminal again
 
 
 def trainer_threads() -> list[threading.Thread]:
@@ -112,7 +113,7 @@ def drain(master: int, seen: bytearray, proc: subprocess.Popen, timeout: float) 
     read_until(master, b"\x00never\x00", seen, 0.2)
 
 
-@pytest.mark.parametrize("how", ["q", "ctrl+c", "SIGHUP"])
+@pytest.mark.parametrize("how", ["q", "ctrl+c", "SIGHUP", "SIGTERM"])
 def test_a_real_terminal_session_ends_cleanly_while_training(tmp_path, how):
     proc, master = spawn_dashboard(tmp_path, "--preset", "moons")
     seen = bytearray()
@@ -123,8 +124,8 @@ def test_a_real_terminal_session_ends_cleanly_while_training(tmp_path, how):
         assert read_until(master, b"running", seen, 10), "training started"
         time.sleep(1.0)
         started = time.monotonic()
-        if how == "SIGHUP":
-            proc.send_signal(signal.SIGHUP)
+        if how.startswith("SIG"):
+            proc.send_signal(getattr(signal, how))
         else:
             os.write(master, b"q" if how == "q" else b"\x03")
         drain(master, seen, proc, 10)
@@ -137,9 +138,22 @@ def test_a_real_terminal_session_ends_cleanly_while_training(tmp_path, how):
         os.close(master)
     assert proc.returncode == 0, seen[-3000:].decode(errors="replace")
     assert b"Traceback" not in seen
-    assert LEAVE_ALT_SCREEN in seen[-4000:], "the terminal was restored"
+    assert LEAVE_ALT_SCREEN in seen[-4000:] and MOUSE_OFF in seen[-4000:], "the terminal was restored"
     # The worker stops within a second; the rest is the interpreter unloading numpy and friends.
     assert exited_after < 5.0
+
+
+def test_without_a_terminal_the_dashboard_says_so_and_exits_2(tmp_path):
+    """``mlp-tui </dev/null >file`` (a cron job, a pipe) used to wait for ever."""
+    with open(tmp_path / "out.txt", "wb") as out:
+        proc = subprocess.run([sys.executable, "-m", "mlp_tui", "--preset", "moons"], stdin=subprocess.DEVNULL,
+                              stdout=out, stderr=subprocess.PIPE, cwd=tmp_path, timeout=60,
+                              env={**os.environ, "PYTHONPATH": str(REPO)})
+    err = proc.stderr.decode()
+    assert proc.returncode == 2
+    assert err.splitlines() == ["mlp-tui: error: the dashboard needs a terminal; to train without one use "
+                                "`mlp-tui train`"]
+    assert (tmp_path / "out.txt").read_bytes() == b""
 
 
 def test_ctrl_c_in_headless_mode_stops_cleanly_and_writes_outputs(tmp_path):

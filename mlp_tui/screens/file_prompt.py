@@ -5,11 +5,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
+from mlp_tui.screens.modal import OnceModal
 
-class FilePrompt(ModalScreen[str | None]):
+
+class FilePrompt(OnceModal[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
     DEFAULT_CSS = """
     FilePrompt { align: center middle; }

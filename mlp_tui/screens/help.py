@@ -4,8 +4,9 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Static
+
+from mlp_tui.screens.modal import OnceModal
 
 HELP = """\
 [b]mlp-tui keys[/b]
@@ -37,7 +38,7 @@ Escape closes this screen. Nothing destructive is bound to Escape.
 """
 
 
-class HelpScreen(ModalScreen):
+class HelpScreen(OnceModal):
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }

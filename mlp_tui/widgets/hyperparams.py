@@ -17,6 +17,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 from engine import config as cfg
 from engine.datasets import DATASETS
 from engine.presets import PRESETS
+from mlp_tui.widgets.select import GuardedSelect
 
 ORDER = ("dataset", "n_samples", "noise", "test_fraction", "classes", "standardize", "hidden", "activation",
          "output", "single_output", "loss", "init", "init_scale", "optimizer", "lr", "momentum", "batch_size",
@@ -55,7 +56,7 @@ class HyperparamForm(VerticalScroll, can_focus=False):
         options = [(f"{name}", name) for name in PRESETS]
         with Horizontal(classes="field"):
             yield Label("Preset", classes="field-label")
-            yield Select(options, prompt="choose...", id="preset", compact=True)
+            yield GuardedSelect(options, prompt="choose...", id="preset", compact=True)
         for name in ORDER:
             spec = cfg.FIELDS[name]
             label = spec.label + ("*" if spec.live else "")
@@ -63,7 +64,7 @@ class HyperparamForm(VerticalScroll, can_focus=False):
                 yield Label(label, classes="field-label")
                 value = self.values[name]
                 if spec.kind == "choice":
-                    yield Select([(c, c) for c in spec.choices], value=value, allow_blank=False,
+                    yield GuardedSelect([(c, c) for c in spec.choices], value=value, allow_blank=False,
                                  id=f"field-{name}", compact=True)
                 elif spec.kind == "bool":
                     yield Checkbox(value=bool(value), id=f"field-{name}", compact=True)
