@@ -100,7 +100,7 @@ async def test_incompatible_output_and_loss_block_apply(app_factory):
 
 
 async def test_space_starts_and_pauses_training(app_factory):
-    app = app_factory()
+    app = app_factory(epochs=100_000)  # flat out, the default budget of 100 epochs is over in 0.1 s
     async with app.run_test(size=(120, 40)) as pilot:
         assert app.session.snapshot().step == 0
         await pilot.press("space")

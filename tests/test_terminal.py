@@ -34,7 +34,7 @@ def trainer_threads() -> list[threading.Thread]:
 
 
 async def test_resizing_while_training_never_crashes_and_the_layout_comes_back(app_factory):
-    app = app_factory()
+    app = app_factory(epochs=100_000)  # flat out: the default budget would end before the resizes
     async with app.run_test(size=(120, 40)) as pilot:
         app.session.controller.resume()
         steps = []
