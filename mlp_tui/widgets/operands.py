@@ -1,0 +1,100 @@
+"""OperandStrip: the operand parts that produced the inspector's selected cell, on screen.
+
+A row or column of an operand is one line of numbers, labelled with its index (``a0[0,:]``,
+``W1[:,2]``); the vectors of a product share their index, so a0[0,k] stands above W1[k,2] and
+the product reads term by term. Single cells (``b1[2]``, the paired cells of an element-wise
+stage) share one line. Every number shown is one the cell used, so each is marked: reverse video
+in colour, ``[brackets]`` in ASCII. A vector wider than the panel shows its first entries and
+where it is cut, e.g. ``cols 0-3 of 16 ->``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.widget import Widget
+
+from mlp_tui.widgets.matrix_view import format_value
+
+VALUE_WIDTH = 7  # "+0.565", "-12.345", "+1e-05"
+CELL_WIDTH = VALUE_WIDTH + 2  # the marks either side: brackets in ASCII, blanks around reverse video
+CELL_GAP = "  "  # between two single cells on one line
+
+
+@dataclass(frozen=True)
+class OperandVector:
+    """A contributing row or column: ``axis`` names what its entries run over ("cols"/"rows")."""
+    label: str
+    values: tuple[float, ...]
+    axis: str
+
+
+@dataclass(frozen=True)
+class OperandCell:
+    label: str
+    value: float
+
+
+class OperandStrip(Widget):
+    DEFAULT_CSS = """
+    OperandStrip { height: auto; display: none; }
+    OperandStrip.-shown { display: block; }
+    """
+
+    def __init__(self, mode: str = "color", **kw) -> None:
+        super().__init__(**kw)
+        self.mode = mode
+        self._vectors: tuple[OperandVector, ...] = ()
+        self._cells: tuple[OperandCell, ...] = ()
+
+    def show(self, vectors=(), cells=()) -> None:
+        """Show these operand parts; nothing (the widget hides) when both are empty."""
+        vectors, cells = tuple(vectors), tuple(cells)
+        if (vectors, cells) == (self._vectors, self._cells):
+            return  # the cursor moved within the same row or column: nothing to redraw
+        self._vectors, self._cells = vectors, cells
+        self.set_class(bool(vectors or cells), "-shown")  # a class: the inspector's CSS may still hide it
+        self.refresh(layout=True)
+
+    def render(self) -> Text:
+        width = max(self.size.width, 1)
+        label_width = max((len(v.label) for v in self._vectors), default=0)
+        lines = [self._vector_line(v, label_width, width) for v in self._vectors]
+        lines += self._cell_lines(width)
+        return Text("\n").join(lines)
+
+    def _cell_lines(self, width: int) -> list[Text]:
+        """The single cells side by side, as many to a line as fit (a label never leaves its value)."""
+        lines: list[Text] = []
+        for cell in map(self._cell_text, self._cells):
+            if lines and lines[-1].cell_len + len(CELL_GAP) + cell.cell_len <= width:
+                lines[-1].append(CELL_GAP)
+                lines[-1].append_text(cell)
+            else:
+                lines.append(cell)
+        return lines
+
+    def _marked(self, value: float) -> Text:
+        number = f"{format_value(value, VALUE_WIDTH):>{VALUE_WIDTH}}"
+        if self.mode == "ascii":
+            return Text(f"[{number}]")
+        return Text.assemble(" ", (number, "reverse"), " ")
+
+    def _cell_text(self, cell: OperandCell) -> Text:
+        return Text.assemble((cell.label, "bold"), self._marked(cell.value))
+
+    def _vector_line(self, vector: OperandVector, label_width: int, width: int) -> Text:
+        size = len(vector.values)
+        room = width - label_width
+        shown = min(size, max(room // CELL_WIDTH, 1))
+        where = ""
+        if shown < size:  # leave room for the position and recount
+            arrow = "->" if self.mode == "ascii" else "\u2192"
+            tail = len(f"  {vector.axis} 0-{size - 1} of {size} {arrow}")
+            shown = max((room - tail) // CELL_WIDTH, 1)
+            where = f"  {vector.axis} 0-{shown - 1} of {size} {arrow}"
+        line = Text(f"{vector.label:<{label_width}}", style="bold")
+        for value in vector.values[:shown]:
+            line.append_text(self._marked(value))
+        line.append(where, style="dim")
+        return line
