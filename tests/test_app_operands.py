@@ -145,3 +145,24 @@ async def test_no_operands_in_weights_mode_or_on_the_loss(app_factory):
         assert not strip.has_class("-shown")
         await pilot.press("n")
         assert strip.has_class("-shown") and "a2[0,0]" in screen_text(app)
+
+
+async def test_brackets_scroll_a_cut_operand_row(app_factory):
+    app = app_factory(preset="moons")
+    async with app.run_test(size=(80, 24)) as pilot:
+        inspector = app.query_one(InspectorPanel)
+        await walk_to(pilot, inspector, "z2")
+        await select(pilot, app, 0, 3)
+        first_page = re.search(r"a1\[0,:\].*cols 0-(\d+) of 16 \u2192", screen_text(app))
+        last = int(first_page.group(1))
+        await pilot.press("right_square_bracket")
+        text = screen_text(app)
+        assert re.search(rf"a1\[0,:\].*cols {last + 1}-\d+ of 16 \u2190", text)
+        a1, W2 = inspector.trace["a1"][0], inspector.trace["W2"][:, 3]
+        assert shown(a1[last + 1:last + 3]) in line_with(text, "a1[0,:]")
+        assert shown(W2[last + 1:last + 3]) in line_with(text, "W2[:,3]")  # still term by term
+        for _ in range(5):  # past the end: the last entries stay on screen
+            await pilot.press("right_square_bracket")
+        assert re.search(r"a1\[0,:\].*cols \d+-15 of 16 \u2190(?! \u2192)", screen_text(app))
+        await pilot.press(*["left_square_bracket"] * 3)
+        assert re.search(r"a1\[0,:\].*cols 0-\d+ of 16 \u2192", screen_text(app))

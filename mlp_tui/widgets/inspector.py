@@ -70,7 +70,9 @@ class InspectorPanel(Vertical):
                 Binding("b", "toggle_batch", "Sample/batch", show=False),
                 Binding("x", "leave_step", "Weights view", show=False),
                 Binding("greater_than_sign", "sample(1)", "Next sample", show=False),
-                Binding("less_than_sign", "sample(-1)", "Prev sample", show=False)]
+                Binding("less_than_sign", "sample(-1)", "Prev sample", show=False),
+                Binding("right_square_bracket", "operand_page(1)", "Operands on", show=False),
+                Binding("left_square_bracket", "operand_page(-1)", "Operands back", show=False)]
     DEFAULT_CSS = """
     InspectorPanel #pipeline { height: auto; max-height: 3; }
     InspectorPanel #stage { height: auto; max-height: 4; color: $text; }
@@ -155,6 +157,9 @@ class InspectorPanel(Vertical):
             self.sample = (self.sample + delta) % max(1, n)
             self.use_batch = False
             self._rerender()
+
+    def action_operand_page(self, direction: int) -> None:
+        self.query_one(OperandStrip).page(direction)
 
     def action_leave_step(self) -> None:
         self.trace = None

@@ -5,7 +5,7 @@ A row or column of an operand is one line of numbers, labelled with its index (`
 the product reads term by term. Single cells (``b1[2]``, the paired cells of an element-wise
 stage) share one line. Every number shown is one the cell used, so each is marked: reverse video
 in colour, ``[brackets]`` in ASCII. A vector wider than the panel shows its first entries and
-where it is cut, e.g. ``cols 0-3 of 16 ->``.
+where it is cut, e.g. ``cols 0-3 of 16 ->``; ``page`` (the inspector's keys [ and ]) scrolls it.
 """
 from __future__ import annotations
 
@@ -46,15 +46,21 @@ class OperandStrip(Widget):
         self.mode = mode
         self._vectors: tuple[OperandVector, ...] = ()
         self._cells: tuple[OperandCell, ...] = ()
+        self._offset = 0  # the first entry shown of a vector wider than the panel ([ and ] move it)
+        self._page = 1  # how many entries the last render showed of a cut vector
 
     def show(self, vectors=(), cells=()) -> None:
         """Show these operand parts; nothing (the widget hides) when both are empty."""
         vectors, cells = tuple(vectors), tuple(cells)
         if (vectors, cells) == (self._vectors, self._cells):
             return  # the cursor moved within the same row or column: nothing to redraw
+        lines = self._line_count()
         self._vectors, self._cells = vectors, cells
         self.set_class(bool(vectors or cells), "-shown")  # a class: the inspector's CSS may still hide it
-        self.refresh(layout=True)
+        self.refresh(layout=self._line_count() != lines)  # the panel's layout only when the height changes
+
+    def _line_count(self) -> int:
+        return len(self._vectors) + len(self._cell_lines(max(self.size.width, 1)))
 
     def render(self) -> Text:
         width = max(self.size.width, 1)
@@ -83,18 +89,29 @@ class OperandStrip(Widget):
     def _cell_text(self, cell: OperandCell) -> Text:
         return Text.assemble((cell.label, "bold"), self._marked(cell.value))
 
+    def page(self, direction: int) -> None:
+        """Scroll the vectors by one screenful of entries (the same for all, so they stay aligned)."""
+        longest = max((len(v.values) for v in self._vectors), default=0)
+        offset = min(max(self._offset + direction * self._page, 0), max(longest - self._page, 0))
+        if offset != self._offset:
+            self._offset = offset
+            self.refresh()
+
     def _vector_line(self, vector: OperandVector, label_width: int, width: int) -> Text:
         size = len(vector.values)
         room = width - label_width
         shown = min(size, max(room // CELL_WIDTH, 1))
-        where = ""
+        start, where = 0, ""
         if shown < size:  # leave room for the position and recount
-            arrow = "->" if self.mode == "ascii" else "\u2192"
-            tail = len(f"  {vector.axis} 0-{size - 1} of {size} {arrow}")
+            back, ahead = ("<-", "->") if self.mode == "ascii" else ("\u2190", "\u2192")
+            tail = len(f"  {vector.axis} {size - 1}-{size - 1} of {size} {back} {ahead}")
             shown = max((room - tail) // CELL_WIDTH, 1)
-            where = f"  {vector.axis} 0-{shown - 1} of {size} {arrow}"
+            start = min(self._offset, size - shown)
+            marks = " ".join(m for m, cut in ((back, start > 0), (ahead, start + shown < size)) if cut)
+            where = f"  {vector.axis} {start}-{start + shown - 1} of {size} {marks}"
+            self._page = shown
         line = Text(f"{vector.label:<{label_width}}", style="bold")
-        for value in vector.values[:shown]:
+        for value in vector.values[start:start + shown]:
             line.append_text(self._marked(value))
         line.append(where, style="dim")
         return line
