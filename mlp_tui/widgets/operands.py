@@ -81,13 +81,13 @@ class OperandStrip(Widget):
         return lines
 
     def _marked(self, value: float) -> Text:
-        number = f"{format_value(value, VALUE_WIDTH):>{VALUE_WIDTH}}"
+        number = format_value(value, VALUE_WIDTH)
         if self.mode == "ascii":
-            return Text(f"[{number}]")
-        return Text.assemble(" ", (number, "reverse"), " ")
+            return Text(f"{f'[{number}]':>{CELL_WIDTH}}")
+        return Text.assemble(" ", (f"{number:>{VALUE_WIDTH}}", "reverse"), " ")
 
     def _cell_text(self, cell: OperandCell) -> Text:
-        return Text.assemble((cell.label, "bold"), self._marked(cell.value))
+        return Text.assemble((cell.label, "bold"), " ", self._marked(cell.value))
 
     def page(self, direction: int) -> None:
         """Scroll the vectors by one screenful of entries (the same for all, so they stay aligned)."""
@@ -99,7 +99,7 @@ class OperandStrip(Widget):
 
     def _vector_line(self, vector: OperandVector, label_width: int, width: int) -> Text:
         size = len(vector.values)
-        room = width - label_width
+        room = width - label_width - 1
         shown = min(size, max(room // CELL_WIDTH, 1))
         start, where = 0, ""
         if shown < size:  # leave room for the position and recount
@@ -110,7 +110,7 @@ class OperandStrip(Widget):
             marks = " ".join(m for m, cut in ((back, start > 0), (ahead, start + shown < size)) if cut)
             where = f"  {vector.axis} {start}-{start + shown - 1} of {size} {marks}"
             self._page = shown
-        line = Text(f"{vector.label:<{label_width}}", style="bold")
+        line = Text(f"{vector.label:<{label_width}} ", style="bold")
         for value in vector.values[start:start + shown]:
             line.append_text(self._marked(value))
         line.append(where, style="dim")
