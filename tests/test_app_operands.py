@@ -116,6 +116,19 @@ async def test_a_wide_matrix_scrolls_and_says_which_columns_show(app_factory):
         assert re.search(r"a1\[0,:\].*cols 0-\d+ of 16 \u2192", screen_text(app))
 
 
+async def test_a_tall_matrix_says_which_rows_show(app_factory):
+    app = app_factory(preset="moons")  # a mini-batch of 32: z1 is 32x16
+    async with app.run_test(size=(120, 40)) as pilot:
+        inspector = app.query_one(InspectorPanel)
+        inspector.use_batch = True
+        await walk_to(pilot, inspector, "z1")
+        assert re.search(r"cols 0-\d+ of 16 \u2192  rows 0-\d+ of 32 \u2193", screen_text(app))
+        await select(pilot, app, 25, 0)
+        first, last = map(int, re.search(r"rows (\d+)-(\d+) of 32 \u2191 \u2193", screen_text(app)).groups())
+        assert 0 < first <= 25 <= last < 31
+        assert "a0[25,:] " + shown(inspector.trace["a0"][25]) in squeeze(screen_text(app))
+
+
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
 async def test_ascii_marks_the_operands_with_brackets(app_factory, size):
     app = app_factory(preset="moons", color="ascii")
