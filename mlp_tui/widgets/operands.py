@@ -80,14 +80,18 @@ class OperandStrip(Widget):
                 lines.append(cell)
         return lines
 
+    def _mark(self, number: str) -> Text:
+        return Text(f"[{number}]") if self.mode == "ascii" else Text(number, style="reverse")
+
     def _marked(self, value: float) -> Text:
+        """One entry of a vector, CELL_WIDTH wide, so the vectors of a product line up."""
         number = format_value(value, VALUE_WIDTH)
         if self.mode == "ascii":
             return Text(f"{f'[{number}]':>{CELL_WIDTH}}")
-        return Text.assemble(" ", (f"{number:>{VALUE_WIDTH}}", "reverse"), " ")
+        return Text.assemble(" ", self._mark(f"{number:>{VALUE_WIDTH}}"), " ")
 
     def _cell_text(self, cell: OperandCell) -> Text:
-        return Text.assemble((cell.label, "bold"), " ", self._marked(cell.value))
+        return Text.assemble((cell.label, "bold"), " ", self._mark(format_value(cell.value, VALUE_WIDTH)))
 
     def page(self, direction: int) -> None:
         """Scroll the vectors by one screenful of entries (the same for all, so they stay aligned)."""
