@@ -48,7 +48,7 @@ def sources(trace: Trace, name: str, index=()) -> list[Source]:
         return [Source(a, (i, None)), Source(W, (None, j)), Source(b, (j,))]
     if kind == "dW#":
         (p, q), (a, dz, W) = index, ops
-        regularised = trace.config.get("l1") or trace.config.get("l2")
+        regularised = trace.config.get("l1") or trace.config.get("l2")  # the penalty's term uses W[p,q]
         return [Source(a, (None, p)), Source(dz, (None, q))] + ([Source(W, (p, q))] if regularised else [])
     if kind == "db#":
         return [Source(ops[0], (None, index[0]))]

@@ -53,7 +53,7 @@ class OperandStrip(Widget):
         """Show these operand parts; nothing (the widget hides) when both are empty."""
         vectors, cells = tuple(vectors), tuple(cells)
         if (vectors, cells) == (self._vectors, self._cells):
-            return  # the cursor moved within the same row or column: nothing to redraw
+            return  # the cursor's new cell came from the same operand parts: nothing to redraw
         lines = self._line_count()
         self._vectors, self._cells = vectors, cells
         self.set_class(bool(vectors or cells), "-shown")  # a class: the inspector's CSS may still hide it
