@@ -31,6 +31,7 @@ HELP = """\
   inspector    arrows move the cell cursor: its scalar arithmetic appears below the grid
                w  next weight matrix    b  step with one sample / the mini-batch    x  back to weights
                < >  choose which training sample the next step uses
+               [ ]  scroll a cut operand row or column (the numbers above the grid)
                d  on the output layer's dz: the cell derived by the chain rule (dL/da times
                   the output's Jacobian) with the real numbers; d again: one line
 

@@ -15,8 +15,10 @@ from textual.widgets import Static
 
 from engine.derivation import derive_output_delta, output_delta_name, output_layer
 from engine.losses import delta_is_residual
+from engine.operands import sources
 from engine.trace import Trace
 from mlp_tui.widgets.matrix_view import MatrixView
+from mlp_tui.widgets.operands import OperandCell, OperandStrip, OperandVector
 
 
 def pipeline_names(trace: Trace) -> list[str]:
@@ -33,6 +35,19 @@ def pipeline_names(trace: Trace) -> list[str]:
 
 def shape_text(a: np.ndarray) -> str:
     return "x".join(map(str, a.shape)) if a.ndim else "scalar"
+
+
+def operand_parts(trace: Trace, name: str, index: tuple) -> tuple[list[OperandVector], list[OperandCell]]:
+    """The rows, columns and cells of the operands that produced ``name[index]``, for the strip."""
+    vectors, cells = [], []
+    for source in sources(trace, name, index):
+        label = f"{source.name}[{','.join(':' if k is None else str(k) for k in source.index)}]"
+        values = source.values(trace)
+        if source.is_vector:  # a row runs over the columns, a column over the rows
+            vectors.append(OperandVector(label, tuple(values.tolist()), "cols" if source.index[-1] is None else "rows"))
+        else:
+            cells.append(OperandCell(label, float(values)))
+    return vectors, cells
 
 
 def derivation_text(trace: Trace, index: tuple[int, int]) -> str:
@@ -55,14 +70,16 @@ class InspectorPanel(Vertical):
                 Binding("b", "toggle_batch", "Sample/batch", show=False),
                 Binding("x", "leave_step", "Weights view", show=False),
                 Binding("greater_than_sign", "sample(1)", "Next sample", show=False),
-                Binding("less_than_sign", "sample(-1)", "Prev sample", show=False)]
+                Binding("less_than_sign", "sample(-1)", "Prev sample", show=False),
+                Binding("right_square_bracket", "operand_page(1)", "Operands on", show=False),
+                Binding("left_square_bracket", "operand_page(-1)", "Operands back", show=False)]
     DEFAULT_CSS = """
     InspectorPanel #pipeline { height: auto; max-height: 3; }
     InspectorPanel #stage { height: auto; max-height: 4; color: $text; }
     InspectorPanel MatrixView { height: 1fr; min-height: 3; }
     InspectorPanel #explain { height: auto; max-height: 60%; color: $text; background: $boost; }
     InspectorPanel.-derivation #explain { max-height: 80%; }
-    InspectorPanel.-derivation #stage { display: none; }
+    InspectorPanel.-derivation #stage, InspectorPanel.-derivation #operands { display: none; }
     """
 
     class StageChanged(Message):
@@ -97,6 +114,7 @@ class InspectorPanel(Vertical):
     def compose(self) -> ComposeResult:
         yield Static("", id="pipeline")
         yield Static("", id="stage")
+        yield OperandStrip(self.mode, id="operands")
         yield MatrixView(mode=self.mode, id="matrix")
         yield Static("", id="explain")
 
@@ -140,6 +158,9 @@ class InspectorPanel(Vertical):
             self.sample = (self.sample + delta) % max(1, n)
             self.use_batch = False
             self._rerender()
+
+    def action_operand_page(self, direction: int) -> None:
+        self.query_one(OperandStrip).page(direction)
 
     def action_leave_step(self) -> None:
         self.trace = None
@@ -215,7 +236,9 @@ class InspectorPanel(Vertical):
         matrix = self.query_one(MatrixView)
         step = self.current
         deriving = self._derivation_shown()
+        operands = self.query_one(OperandStrip)
         if step is None:
+            operands.show()
             name = matrix.matrix_name
             r, c = matrix.cursor
             if matrix.values.size:
@@ -225,9 +248,11 @@ class InspectorPanel(Vertical):
         r, c = matrix.cursor
         index = () if step.value.ndim == 0 else (c,) if step.value.ndim == 1 else (r, c)
         try:
+            operands.show(*operand_parts(self.trace, step.name, index))
             self._set("#explain", derivation_text(self.trace, index) if deriving
                       else self.trace.explain(step.name, index))
         except (IndexError, KeyError, ZeroDivisionError) as e:
+            operands.show()
             self._set("#explain", str(e))
 
     def on_matrix_view_cell_selected(self, event: MatrixView.CellSelected) -> None:

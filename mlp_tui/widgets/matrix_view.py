@@ -353,6 +353,9 @@ class MatrixView(ScrollView, can_focus=True):
         rows, cols = self._values.shape
         if y == 0:
             text = self._summary_text if rows and cols else f"{self._matrix_name} (empty)".strip()
+            position = self._position_text()
+            if position:  # first, so the panel's edge never cuts it off
+                text = f"{position}  {text}"
             return Strip([Segment(text, self._st_header)]).crop(0, width).extend_cell_length(width, self._base)
         sx, sy = self._scroll_cells()
         gutter, cw = self.gutter_width, self.cell_width
@@ -373,6 +376,25 @@ class MatrixView(ScrollView, can_focus=True):
         data_strip = Strip(data).crop(cut, cut + vis)
         strip = Strip.join([Strip([corner], gutter), data_strip])
         return strip.crop(0, width).extend_cell_length(width, self._base)
+
+    def visible_span(self) -> tuple[range, range]:
+        """The rows and columns wholly on screen now."""
+        rows, cols = self._values.shape
+        sx, sy = self._scroll_cells()
+        vis_w = max(self.scrollable_size.width - self.gutter_width, 0)
+        return (range(min(sy, rows), min(rows, sy + max(self._visible_rows(), 0))),
+                range(min(sx // self.cell_width, cols), min(cols, (sx + vis_w) // self.cell_width)))
+
+    def _position_text(self) -> str:
+        """E.g. "cols 8-15 of 16 ←  rows 0-9 of 32 ↓" for an axis cut by the panel; "" if all shows."""
+        arrows = ("<-", "->", "^", "v") if self._mode == "ascii" else ("\u2190", "\u2192", "\u2191", "\u2193")
+        parts = []
+        for label, span, size, (back, ahead) in zip(("rows", "cols"), self.visible_span(), self._values.shape,
+                                                     (arrows[2:], arrows[:2])):
+            if len(span) < size and len(span):
+                marks = " ".join(m for m, cut in ((back, span.start > 0), (ahead, span.stop < size)) if cut)
+                parts.append(f"{label} {span.start}-{span.stop - 1} of {size} {marks}")
+        return "  ".join(reversed(parts))  # columns first: wide matrices are the common case
 
     def _header_cells(self, c0: int, c1: int) -> list[Segment]:
         cw, cur = self.cell_width, self._cursor[1]
