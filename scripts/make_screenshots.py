@@ -62,6 +62,12 @@ async def derivation(app, pilot):
     await pilot.press("d")
 
 
+async def network(app, pilot):
+    await train(app, pilot, 600)
+    await pilot.press("5", "right", "down", "down")  # the network view, the third neuron of h1 chosen
+    await pilot.pause()
+
+
 async def compact(app, pilot):
     await train(app, pilot, 400)
     await pilot.press("3")
@@ -80,6 +86,7 @@ SCENES = [
     ("dashboard-120x40", "moons", "color", (120, 40), dashboard),
     ("inspector-backward-120x40", "xor-2-3-2", "color", (120, 40), inspector_backward),
     ("derivation-120x40", "moons-2-5-2", "color", (120, 40), derivation),
+    ("network-120x40", "moons", "color", (120, 40), network),
     ("compact-80x24", "moons", "color", (80, 24), compact),
     ("monochrome-120x40", "spiral", "ascii", (120, 40), monochrome),
     ("digits-confusion-80x24", "digits", "color", (80, 24), digits),
