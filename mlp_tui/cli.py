@@ -91,7 +91,7 @@ class ArgumentParser(argparse.ArgumentParser):
             head, sep, rest = message[len("argument "):].partition(": ")
             if sep and head.startswith("{"):  # the subcommand position
                 bad = rest.partition("invalid choice: ")[2].split(" (")[0]
-                message = (f"unknown command {bad} (the command is 'train'; options start with --; "
+                message = (f"unknown command {bad} (the commands are 'train' and 'compare'; options start with --; "
                            f"see {PROG} --help)")
             elif sep:
                 message = f"{head.split('/')[0]}: {rest}"
@@ -224,18 +224,8 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
                        help=_field_help(name))
 
 
-def build_parser() -> ArgumentParser:
-    parser = ArgumentParser(prog=PROG, description=DESCRIPTION, epilog=EPILOG, allow_abbrev=False,
-                            formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="{train}", title="commands",
-                                parser_class=ArgumentParser)
-    train = sub.add_parser("train", help="train without the dashboard; print progress and export results",
-                           description="Train headless: progress on the terminal, results to JSON, CSV "
-                                       "and a checkpoint.",
-                           epilog=TRAIN_EPILOG, allow_abbrev=False, formatter_class=argparse.RawDescriptionHelpFormatter)
-    _add_run_options(parser)
-    d = parser.add_argument_group("display (dashboard only)")
+def _add_display_options(p: argparse.ArgumentParser) -> None:
+    d = p.add_argument_group("display (dashboard only)")
     d.add_argument("--color", type=_color_type, default="auto", metavar="auto|color|ascii",
                    help="colours, or ascii shading for 16-colour terminals and projectors; "
                         "auto: ascii when NO_COLOR is set or TERM is dumb or 16-colour (default auto)")
@@ -247,6 +237,23 @@ def build_parser() -> ArgumentParser:
                         f"training (default {format_speed(DEFAULT_SPEED)}; TOML key speed)")
     d.add_argument("--fps", type=_fps_type, default=DEFAULT_FPS, metavar="N",
                    help=f"how often the numbers refresh per second, 1 to 30 (default {DEFAULT_FPS:g})")
+
+
+def build_parser() -> ArgumentParser:
+    parser = ArgumentParser(prog=PROG, description=DESCRIPTION, epilog=EPILOG, allow_abbrev=False,
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="{train,compare}", title="commands",
+                                parser_class=ArgumentParser)
+    train = sub.add_parser("train", help="train without the dashboard; print progress and export results",
+                           description="Train headless: progress on the terminal, results to JSON, CSV "
+                                       "and a checkpoint.",
+                           epilog=TRAIN_EPILOG, allow_abbrev=False, formatter_class=argparse.RawDescriptionHelpFormatter)
+    _add_run_options(parser)
+    _add_display_options(parser)
+    from .compare_cli import add_compare_parser  # it builds on this module's option helpers
+
+    add_compare_parser(sub)
 
     _add_run_options(train)
     o = train.add_argument_group("outputs")
@@ -380,13 +387,18 @@ def _speed(args) -> float | None:
     return DEFAULT_SPEED
 
 
-def _dashboard(args, config: RunConfig, run, checkpoint) -> int:
+def dashboard_options(args):
+    """The display flags (and the pace) as DashboardOptions."""
     from .options import DashboardOptions
 
     color = "ascii" if args.no_color else resolve_color(args.color, os.environ)
-    options = DashboardOptions(color=color, mouse=not args.no_mouse, low_bandwidth=args.low_bandwidth,
-                               fps=float(args.fps), preset=getattr(args, "preset", None),
-                               config_path=getattr(args, "config", None), speed=_speed(args))
+    return DashboardOptions(color=color, mouse=not args.no_mouse, low_bandwidth=args.low_bandwidth,
+                            fps=float(args.fps), preset=getattr(args, "preset", None),
+                            config_path=getattr(args, "config", None), speed=_speed(args))
+
+
+def _dashboard(args, config: RunConfig, run, checkpoint) -> int:
+    options = dashboard_options(args)
     try:
         from mlp_tui.app import run_dashboard
     except ImportError as e:
@@ -430,6 +442,10 @@ def _main(argv) -> int:
         args = parser.parse_args(argv)
     except SystemExit as e:  # --help, --version, or a bad argument (already reported)
         return e.code if isinstance(e.code, int) else (0 if e.code is None else 2)
+    if args.command == "compare":
+        from .compare_cli import run_compare
+
+        return run_compare(args)
     try:
         checkpoint = None
         load_path = getattr(args, "load", None)
