@@ -46,8 +46,9 @@ def difference_text(runs) -> str:
 class CompareChart(PlotextPlot):
     """Both networks' losses per epoch on one plot (log10 values with ``log_scale``)."""
 
-    def __init__(self, **kw) -> None:
+    def __init__(self, has_test: bool = True, **kw) -> None:
         super().__init__(**kw)
+        self.has_test = has_test  # False when the test set is the training set (XOR's four points)
         self.log_scale = False
         self._key = None
 
@@ -61,7 +62,7 @@ class CompareChart(PlotextPlot):
         plt.clear_figure()
         plt.title("loss (log10)" if self.log_scale else "loss")
         for name, snap in zip(NAMES, snaps):
-            for series in ("train_loss", "test_loss"):
+            for series in ("train_loss", "test_loss") if self.has_test else ("train_loss",):
                 x = np.asarray(snap.history.get("epoch", []), float)
                 y = np.asarray(snap.history.get(series, []), float)
                 ok = np.isfinite(x) & np.isfinite(y) & ((y > 0) if self.log_scale else True)
@@ -125,7 +126,8 @@ class CompareApp(App):
         with Container(id="panels"):
             for name in NAMES:
                 yield BoundaryPanel(self.mode, id=f"boundary-{name.lower()}", classes="panel")
-            yield CompareChart(id="chart", classes="panel")
+            data = self.session.sides[0].data
+            yield CompareChart(data.X_test is not data.X_train, id="chart", classes="panel")
             yield InspectorPanel(self.mode, id="inspector", classes="panel")
         yield Static(Text(difference_text(self.session.runs)), id="settings")
         with Horizontal(id="status-bar"):
@@ -148,6 +150,7 @@ class CompareApp(App):
         self._choose(0)
         self._layout_for(self.size.width, self.size.height)
         self.set_interval(self.interval, self.poll)
+        self.poll(force=True)
         self.set_status("space trains both, s steps both, tab chooses A or B for the inspector, n walks a step")
 
     def on_resize(self, event) -> None:
