@@ -35,7 +35,8 @@ FLAG_NAMES = {name: "--" + ("samples" if name == "n_samples" else name.replace("
 DESCRIPTION = """\
 Train small neural networks written from scratch in NumPy and watch backpropagation
 happen, number by number. Without a command mlp-tui opens the dashboard;
-'mlp-tui train' trains without it (see 'mlp-tui train --help')."""
+'mlp-tui train' trains without it (see 'mlp-tui train --help'); 'mlp-tui compare'
+trains two variants side by side (see 'mlp-tui compare --help')."""
 
 EPILOG = """\
 examples:
@@ -46,6 +47,7 @@ examples:
   mlp-tui --no-color --low-bandwidth        over a slow SSH link or a 16-colour terminal
   mlp-tui train --preset spiral --json out.json --csv out.csv --save spiral.npz
   mlp-tui train --load spiral.npz --epochs 50   continue a saved run
+  mlp-tui compare --preset xor-2-3-2 --a hidden=3 --b hidden=50   two networks side by side
 
 settings are applied in this order, later winning: defaults, --preset, the settings
 stored in a --load checkpoint, --config, then the flags on the command line.
