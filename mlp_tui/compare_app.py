@@ -148,6 +148,7 @@ class CompareApp(App):
         self.session.speed = self.speed
         self.query_one("#pace", Static).update(format_speed(self.speed))
         self._choose(0)
+        self.inspector.query_one("#matrix").focus()  # arrows pick a cell; w, b, < > reach the inspector
         self._layout_for(self.size.width, self.size.height)
         self.set_interval(self.interval, self.poll)
         self.poll(force=True)
@@ -283,6 +284,7 @@ class CompareApp(App):
 
     def action_inspect(self) -> None:
         self.screen.add_class("-inspect")
+        self.inspector.query_one("#matrix").focus()
 
     def action_chart(self) -> None:
         self.screen.remove_class("-inspect")

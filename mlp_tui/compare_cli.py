@@ -13,9 +13,9 @@ import difflib
 from engine.config import FIELDS, RunConfig, check, parse_field, validate
 from engine.errors import EngineError
 
+from .cli import (UsageError, _add_display_options, _add_run_options, _fail, _flag_values, _one_line_error,
+                  dashboard_options)
 from .settings_file import ConfigFileError
-from .cli import (PROG, UsageError, _add_display_options, _add_run_options, _fail, _flag_values,
-                  _one_line_error, dashboard_options)
 
 SIDES = ("a", "b")
 
@@ -146,15 +146,6 @@ def side_configs(args) -> tuple[RunConfig, RunConfig]:
         except ValueError as e:
             raise UsageError(f"{flag}: {e}") from None
     return out[0], out[1]
-
-
-def differences(a: RunConfig, b: RunConfig) -> tuple[dict, dict]:
-    """The fields whose values differ, as shown in a settings file, for A and for B."""
-    from engine.config import format_field
-
-    names = [n for n in FIELDS if getattr(a, n) != getattr(b, n)]
-    return ({n: format_field(n, getattr(a, n)) for n in names},
-            {n: format_field(n, getattr(b, n)) for n in names})
 
 
 # ----------------------------------------------------------------------------------- the command

@@ -118,6 +118,8 @@ async def test_s_steps_both_networks_once(compare_app):
         await pilot.press("s", "s")
         assert [s.step for s in app.session.snapshot()] == [3, 3]
         assert "one step of both: A step 3, B step 3" in screen_text(app)
+        await pilot.press("plus")  # one shared pace: the single worker's rate
+        assert app.session.controller.rate == 50 and "50 steps/s" in screen_text(app)
 
 
 # ----- the screen --------------------------------------------------------------------------------
@@ -176,20 +178,22 @@ async def test_the_inspector_on_b_shows_bs_sizes_and_walks_bs_step(compare_app):
 
 # ----- a real terminal -----------------------------------------------------------------------------
 
-def test_a_real_terminal_compare_session_starts_trains_and_quits_cleanly(tmp_path):
-    proc, master = spawn_dashboard(tmp_path, *XOR_3_50, size=(120, 40))
+@pytest.mark.parametrize("size, wanted", [((120, 40), ("A train loss", "B train loss", "Inspector: B (2-50-2)")),
+                                          ((80, 24), ("B: 2-50-2", "Inspector: B (2-50-2)"))])
+def test_a_real_terminal_compare_session_starts_trains_and_quits_cleanly(tmp_path, size, wanted):
+    proc, master = spawn_dashboard(tmp_path, *XOR_3_50, size=size)
     seen = bytearray()
     try:
-        assert read_until(master, b"2-50-2", seen, 60), seen[-2000:].decode(errors="replace")
+        assert read_until(master, b"B: hidden 50", seen, 60), seen[-2000:].decode(errors="replace")
         for key in (b" ", b"+", b" ", b"s", b"\t", b"n"):
             os.write(master, key)
             time.sleep(0.3)
         screen = ""
         deadline = time.monotonic() + 20
-        while "B train loss" not in screen and time.monotonic() < deadline:
+        while not all(w in screen for w in wanted) and time.monotonic() < deadline:
             read_until(master, b"\x00never\x00", seen, 0.5)
-            screen = terminal_screen(seen, (120, 40))
-        assert "B train loss" in screen and "Inspector: B" in screen, screen
+            screen = terminal_screen(seen, size)
+        assert all(w in screen for w in wanted), screen
         os.write(master, b"q")
         drain(master, seen, proc, 10)
     finally:
