@@ -22,7 +22,8 @@ SIDES = ("a", "b")
 COMPARE_EPILOG = """\
 a side is a comma-separated list of field=value items (any run setting, named as in a settings
 file: hidden, lr, activation, batch_size ...), optionally starting with preset:NAME or a
-FILE.toml; --a and --b may be repeated. Both runs share the dataset, the seed and the batches.
+FILE.toml; --a and --b may be repeated. Unless a side changes them, both runs share the
+dataset, the seed and so the batches.
 
 examples:
   mlp-tui compare --preset xor-2-3-2 --a hidden=3 --b hidden=50
