@@ -99,6 +99,8 @@ class CompareApp(App):
         Binding("n,full_stop", "next_stage", "Next stage"),
         Binding("p,comma", "prev_stage", "Prev stage", show=False),
         Binding("i", "inspect", "Inspector", show=False),
+        Binding("right_square_bracket", "neuron(1)", "Next neuron", show=False),
+        Binding("left_square_bracket", "neuron(-1)", "Prev neuron", show=False),
         Binding("escape", "chart", "Chart", show=False),
         Binding("plus,equals_sign", "faster", "Faster"),
         Binding("minus", "slower", "Slower"),
@@ -232,6 +234,10 @@ class CompareApp(App):
         self.inspector.action_leave_step()
         self.poll(force=True)
         self.set_status("both networks reset to their seeds' initial weights")
+
+    def action_neuron(self, step: int) -> None:
+        """[ and ]: the chosen network's boundary panel shows its next hidden neuron's map."""
+        self.boundaries[self.chosen].action_neuron(step)
 
     def action_log_scale(self) -> None:
         self.chart.log_scale = not self.chart.log_scale

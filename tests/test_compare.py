@@ -174,6 +174,8 @@ async def test_the_inspector_on_b_shows_bs_sizes_and_walks_bs_step(compare_app):
         assert [t.step_count for t in app.session.lockstep.trainers] == [1, 1]  # both took it
         await pilot.press("tab")  # the same step, A's trace, at the same stage
         assert app.inspector.trace is app.traces[0] and app.inspector.current.value.shape == (1, 3)
+        await pilot.press("right_square_bracket")  # A's first hidden neuron's map
+        assert "neuron a1[:, 0]" in screen_text(app) and app.boundaries[1].neuron is None
 
 
 # ----- a real terminal -----------------------------------------------------------------------------
