@@ -433,6 +433,14 @@ class Run:
     trainer: object = field(repr=False)
 
 
+# The fields load_data reads: two configs equal in these get the very same dataset.
+DATA_FIELDS = ("dataset", "n_samples", "noise", "test_fraction", "classes", "standardize", "seed")
+
+
+def same_data(a: RunConfig, b: RunConfig) -> bool:
+    return all(getattr(a, k) == getattr(b, k) for k in DATA_FIELDS)
+
+
 def load_data(config: RunConfig):
     from . import datasets
 

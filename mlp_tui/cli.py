@@ -35,7 +35,8 @@ FLAG_NAMES = {name: "--" + ("samples" if name == "n_samples" else name.replace("
 DESCRIPTION = """\
 Train small neural networks written from scratch in NumPy and watch backpropagation
 happen, number by number. Without a command mlp-tui opens the dashboard;
-'mlp-tui train' trains without it (see 'mlp-tui train --help')."""
+'mlp-tui train' trains without it (see 'mlp-tui train --help'); 'mlp-tui compare'
+trains two variants side by side (see 'mlp-tui compare --help')."""
 
 EPILOG = """\
 examples:
@@ -46,6 +47,7 @@ examples:
   mlp-tui --no-color --low-bandwidth        over a slow SSH link or a 16-colour terminal
   mlp-tui train --preset spiral --json out.json --csv out.csv --save spiral.npz
   mlp-tui train --load spiral.npz --epochs 50   continue a saved run
+  mlp-tui compare --preset xor-2-3-2 --a hidden=3 --b hidden=50   two networks side by side
 
 settings are applied in this order, later winning: defaults, --preset, the settings
 stored in a --load checkpoint, --config, then the flags on the command line.
@@ -91,7 +93,7 @@ class ArgumentParser(argparse.ArgumentParser):
             head, sep, rest = message[len("argument "):].partition(": ")
             if sep and head.startswith("{"):  # the subcommand position
                 bad = rest.partition("invalid choice: ")[2].split(" (")[0]
-                message = (f"unknown command {bad} (the command is 'train'; options start with --; "
+                message = (f"unknown command {bad} (the commands are 'train' and 'compare'; options start with --; "
                            f"see {PROG} --help)")
             elif sep:
                 message = f"{head.split('/')[0]}: {rest}"
@@ -226,18 +228,8 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
                        help=_field_help(name))
 
 
-def build_parser() -> ArgumentParser:
-    parser = ArgumentParser(prog=PROG, description=DESCRIPTION, epilog=EPILOG, allow_abbrev=False,
-                            formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="{train}", title="commands",
-                                parser_class=ArgumentParser)
-    train = sub.add_parser("train", help="train without the dashboard; print progress and export results",
-                           description="Train headless: progress on the terminal, results to JSON, CSV "
-                                       "and a checkpoint.",
-                           epilog=TRAIN_EPILOG, allow_abbrev=False, formatter_class=argparse.RawDescriptionHelpFormatter)
-    _add_run_options(parser)
-    d = parser.add_argument_group("display (dashboard only)")
+def _add_display_options(p: argparse.ArgumentParser) -> None:
+    d = p.add_argument_group("display (dashboard only)")
     d.add_argument("--color", type=_color_type, default="auto", metavar="auto|color|ascii",
                    help="colours, or ascii shading for 16-colour terminals and projectors; "
                         "auto: ascii when NO_COLOR is set or TERM is dumb or 16-colour (default auto)")
@@ -249,6 +241,23 @@ def build_parser() -> ArgumentParser:
                         f"training (default {format_speed(DEFAULT_SPEED)}; TOML key speed)")
     d.add_argument("--fps", type=_fps_type, default=DEFAULT_FPS, metavar="N",
                    help=f"how often the numbers refresh per second, 1 to 30 (default {DEFAULT_FPS:g})")
+
+
+def build_parser() -> ArgumentParser:
+    parser = ArgumentParser(prog=PROG, description=DESCRIPTION, epilog=EPILOG, allow_abbrev=False,
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="{train,compare}", title="commands",
+                                parser_class=ArgumentParser)
+    train = sub.add_parser("train", help="train without the dashboard; print progress and export results",
+                           description="Train headless: progress on the terminal, results to JSON, CSV "
+                                       "and a checkpoint.",
+                           epilog=TRAIN_EPILOG, allow_abbrev=False, formatter_class=argparse.RawDescriptionHelpFormatter)
+    _add_run_options(parser)
+    _add_display_options(parser)
+    from .compare_cli import add_compare_parser  # it builds on this module's option helpers
+
+    add_compare_parser(sub)
 
     _add_run_options(train)
     o = train.add_argument_group("outputs")
@@ -388,16 +397,21 @@ def _speed(args) -> float | None:
     return DEFAULT_SPEED
 
 
-def _dashboard(args, config: RunConfig, run, checkpoint) -> int:
+def dashboard_options(args):
+    """The display flags (and the pace) as DashboardOptions."""
     from .options import DashboardOptions
 
     if not has_terminal():
         return _fail(f"the dashboard needs a terminal; to train without one use `{PROG} train`", 2)
 
     color = "ascii" if args.no_color else resolve_color(args.color, os.environ)
-    options = DashboardOptions(color=color, mouse=not args.no_mouse, low_bandwidth=args.low_bandwidth,
-                               fps=float(args.fps), preset=getattr(args, "preset", None),
-                               config_path=getattr(args, "config", None), speed=_speed(args))
+    return DashboardOptions(color=color, mouse=not args.no_mouse, low_bandwidth=args.low_bandwidth,
+                            fps=float(args.fps), preset=getattr(args, "preset", None),
+                            config_path=getattr(args, "config", None), speed=_speed(args))
+
+
+def _dashboard(args, config: RunConfig, run, checkpoint) -> int:
+    options = dashboard_options(args)
     try:
         from mlp_tui.app import run_dashboard
     except ImportError as e:
@@ -441,6 +455,10 @@ def _main(argv) -> int:
         args = parser.parse_args(argv)
     except SystemExit as e:  # --help, --version, or a bad argument (already reported)
         return e.code if isinstance(e.code, int) else (0 if e.code is None else 2)
+    if args.command == "compare":
+        from .compare_cli import run_compare
+
+        return run_compare(args)
     try:
         checkpoint = None
         load_path = getattr(args, "load", None)

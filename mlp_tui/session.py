@@ -135,9 +135,7 @@ class Session:
 
     def rebuild(self, config: cfg.RunConfig) -> None:
         """Build a new run from ``config`` (loading its data); the old one stays if this fails."""
-        same_data = all(getattr(config, k) == getattr(self.config, k) for k in
-                        ("dataset", "n_samples", "noise", "test_fraction", "classes", "standardize", "seed"))
-        run = cfg.build(config, data=self.data if same_data else None)
+        run = cfg.build(config, data=self.data if cfg.same_data(config, self.config) else None)
         self.shutdown()
         self._attach(run)
         self.controller.publish()

@@ -18,6 +18,8 @@ sys.path.insert(0, str(ROOT))
 from engine import config as cfg  # noqa: E402
 from engine import presets  # noqa: E402
 from mlp_tui.app import MlpApp  # noqa: E402
+from mlp_tui.compare_app import CompareApp  # noqa: E402
+from mlp_tui.compare_session import CompareSession, build_pair  # noqa: E402
 from mlp_tui.options import DashboardOptions  # noqa: E402
 from mlp_tui.session import Session  # noqa: E402
 from mlp_tui.widgets.matrix_view import MatrixView  # noqa: E402
@@ -28,6 +30,13 @@ OUT = ROOT / "screenshots"
 def make_app(preset: str, color: str = "color") -> MlpApp:
     run = cfg.build(presets.get(preset).config)
     return MlpApp(Session(run), DashboardOptions(color=color, show_rate=False))
+
+
+def make_compare_app(preset: str, color: str = "color") -> CompareApp:
+    """The XOR walk-through's 3 against 50 hidden neurons."""
+    base = presets.get(preset).config
+    runs = build_pair(base.replace(hidden=(3,)), base.replace(hidden=(50,)))
+    return CompareApp(CompareSession(runs), DashboardOptions(color=color, show_rate=False))
 
 
 async def train(app, pilot, steps: int) -> None:
@@ -82,6 +91,12 @@ async def digits(app, pilot):
     await pilot.press("3")
 
 
+async def compare(app, pilot):
+    await train(app, pilot, 400)
+    await pilot.press("tab", "l")  # the inspector on B; the losses on a log scale
+    app.set_status("A: 3 hidden sigmoid units, B: 50, trained in lockstep on XOR (space pauses)")
+
+
 SCENES = [
     ("dashboard-120x40", "moons", "color", (120, 40), dashboard),
     ("inspector-backward-120x40", "xor-2-3-2", "color", (120, 40), inspector_backward),
@@ -90,11 +105,12 @@ SCENES = [
     ("compact-80x24", "moons", "color", (80, 24), compact),
     ("monochrome-120x40", "spiral", "ascii", (120, 40), monochrome),
     ("digits-confusion-80x24", "digits", "color", (80, 24), digits),
+    ("compare-120x40", "xor-2-3-2", "color", (120, 40), compare, make_compare_app),
 ]
 
 
-async def shoot(name, preset, color, size, setup) -> Path:
-    app = make_app(preset, color)
+async def shoot(name, preset, color, size, setup, build=make_app) -> Path:
+    app = build(preset, color)
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
         await setup(app, pilot)
