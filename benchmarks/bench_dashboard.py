@@ -58,11 +58,13 @@ from engine import config as cfg
 from engine import datasets, presets
 from mlp_tui.app import MlpApp
 from mlp_tui.options import DashboardOptions
+from mlp_tui.pace import DEFAULT_SPEED, format_speed
 from mlp_tui.session import Session
 from mlp_tui.widgets.heatmap import DecisionHeatmap
 from mlp_tui.widgets.matrix_view import MatrixView
 
 SIZE = (120, 40)
+BUDGET = 1_000_000  # epochs: the dashboard pauses at a run's budget, and no run here may reach it
 PAUSE = 0.3  # idle before each timed run, so the previous run's threads settle
 TARGETS = {"throughput": 0.80, "lag_p95_over_idle_ms": 5.0, "lag_max_ms": 50.0, "key_p95_ms": 100.0,
            "kib_default": 150.0, "kib_low": 40.0, "startup_s": 1.5, "cpu_default_pct": 10.0}
@@ -72,7 +74,7 @@ TARGETS = {"throughput": 0.80, "lag_p95_over_idle_ms": 5.0, "lag_max_ms": 50.0, 
 
 def tiny_run() -> cfg.Run:
     """The dashboard's default run: the moons preset."""
-    return cfg.build(presets.get("moons").config)
+    return cfg.build(presets.get("moons").config.replace(epochs=BUDGET))
 
 
 _LARGE_DATA = None
@@ -85,7 +87,7 @@ def large_run() -> cfg.Run:
         X, y = synthetic_mnist(12_000, seed=0)
         _LARGE_DATA = datasets.Dataset(X[:10_000], y[:10_000], X[10_000:], y[10_000:], 10,
                                        [f"pixel{i}" for i in range(784)], "synthetic-mnist")
-    config = presets.get("mnist-784-256-10").config.replace(dataset="synthetic-mnist")
+    config = presets.get("mnist-784-256-10").config.replace(dataset="synthetic-mnist", epochs=BUDGET)
     return cfg.build(config, data=_LARGE_DATA)
 
 
@@ -129,9 +131,9 @@ class ProbedApp(MlpApp):
         super()._display(screen, renderable)
 
 
-def new_app(make_run) -> ProbedApp:
-    # Default options (colour, 10 fps) but training flat out: the worst case for the UI.
-    return ProbedApp(Session(make_run()), DashboardOptions(speed=None))
+def new_app(make_run, speed=None) -> ProbedApp:
+    # Default options (colour, 10 fps); training flat out (speed None) unless a pace is given.
+    return ProbedApp(Session(make_run()), DashboardOptions(speed=speed))
 
 
 # ============================================================================ (a) throughput
@@ -217,8 +219,8 @@ async def key_latencies(app: ProbedApp, presses: int) -> dict:
     return {"to_state": to_state, "to_frame": to_frame}
 
 
-async def measure_latency(key: str, seconds: float, presses: int) -> dict:
-    app = new_app(WORKLOADS[key][1])
+async def measure_latency(key: str, seconds: float, presses: int, speed=None) -> dict:
+    app = new_app(WORKLOADS[key][1], speed)
     out = {}
     try:
         async with app.run_test(size=SIZE) as pilot:
@@ -487,8 +489,9 @@ def main(argv=None) -> int:
               f"keys: {presses} presses of 3/4) ==")
         results["latency"] = {}
         rows = []
-        for key in WORKLOADS:
-            r = asyncio.run(measure_latency(key, lag_seconds, presses))
+        for key, speed in (("tiny", DEFAULT_SPEED), ("tiny", None), ("large", None)):
+            r = asyncio.run(measure_latency(key, lag_seconds, presses, speed))
+            key = f"{key} {format_speed(speed)}"
             results["latency"][key] = r
             stats = {s: {"lag": ms_stats(r[s]["lag"]), "state": ms_stats(r[s]["to_state"]),
                          "frame": ms_stats(r[s]["to_frame"])} for s in r}
@@ -515,7 +518,7 @@ def main(argv=None) -> int:
               f"{train_seconds:g} s of training) ==")
         results["terminal"] = []
         rows = []
-        for args_ in ([], ["--low-bandwidth"], ["--speed", "max"]):
+        for args_ in ([], ["--low-bandwidth"], ["--speed", "max", "--epochs", str(BUDGET)]):
             time.sleep(PAUSE)
             r = terminal_run(args_, train_seconds)
             starts = [r["startup_s"]] + [startup_only(args_) for _ in range(extra_startups)]

@@ -44,8 +44,8 @@ def sources(trace: Trace, name: str, index=()) -> list[Source]:
         return []
     ops, kind = step.operands, re.sub(r"\d+", "#", name)
     if kind == "z#":
-        (i, j), (a, W, b) = index, ops
-        return [Source(a, (i, None)), Source(W, (None, j)), Source(b, (j,))]
+        (i, j), (a, W, *b) = index, ops  # no b without biases
+        return [Source(a, (i, None)), Source(W, (None, j))] + [Source(name, (j,)) for name in b]
     if kind == "dW#":
         (p, q), (a, dz, W) = index, ops
         regularised = trace.config.get("l1") or trace.config.get("l2")  # the penalty's term uses W[p,q]

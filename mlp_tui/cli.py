@@ -401,16 +401,23 @@ def dashboard_options(args):
     """The display flags (and the pace) as DashboardOptions."""
     from .options import DashboardOptions
 
-    if not has_terminal():
-        return _fail(f"the dashboard needs a terminal; to train without one use `{PROG} train`", 2)
-
     color = "ascii" if args.no_color else resolve_color(args.color, os.environ)
     return DashboardOptions(color=color, mouse=not args.no_mouse, low_bandwidth=args.low_bandwidth,
                             fps=float(args.fps), preset=getattr(args, "preset", None),
                             config_path=getattr(args, "config", None), speed=_speed(args))
 
 
+def no_terminal() -> int | None:
+    """Exit status 2 with one line when there is no terminal to draw on (a dashboard would wait
+    for ever), else None."""
+    if has_terminal():
+        return None
+    return _fail(f"the dashboard needs a terminal; to train without one use `{PROG} train`", 2)
+
+
 def _dashboard(args, config: RunConfig, run, checkpoint) -> int:
+    if (status := no_terminal()) is not None:
+        return status
     options = dashboard_options(args)
     try:
         from mlp_tui.app import run_dashboard

@@ -14,7 +14,7 @@ from engine.config import FIELDS, RunConfig, check, parse_field, validate
 from engine.errors import EngineError
 
 from .cli import (UsageError, _add_display_options, _add_run_options, _fail, _flag_values, _one_line_error,
-                  dashboard_options)
+                  dashboard_options, no_terminal)
 from .settings_file import ConfigFileError
 
 SIDES = ("a", "b")
@@ -167,6 +167,8 @@ def run_compare(args) -> int:
     except ImportError as e:
         return _fail(f"the dashboard cannot start: {e}", 1)
     try:
+        if (status := no_terminal()) is not None:
+            return status
         return run_compare_app(runs, dashboard_options(args))
     except (EngineError, OSError) as e:
         return _fail(_one_line_error(e), 1)

@@ -12,8 +12,7 @@ from mlp_tui.compare_app import CompareApp
 from mlp_tui.compare_cli import side_configs, split_spec
 from mlp_tui.compare_session import CompareSession, build_pair
 from mlp_tui.options import DashboardOptions
-from test_lesson_layout import terminal_screen
-from test_terminal import drain, read_until, spawn_dashboard
+from test_terminal import quit_and_close, read_until, screen_showing, spawn_dashboard
 
 XOR_3_50 = ["compare", "--preset", "xor-2-3-2", "--a", "hidden=3", "--b", "hidden=50"]
 
@@ -174,6 +173,7 @@ async def test_the_inspector_on_b_shows_bs_sizes_and_walks_bs_step(compare_app):
         assert [t.step_count for t in app.session.lockstep.trainers] == [1, 1]  # both took it
         await pilot.press("tab")  # the same step, A's trace, at the same stage
         assert app.inspector.trace is app.traces[0] and app.inspector.current.value.shape == (1, 3)
+        app.set_focus(None)  # with the inspector focused, [ ] page its operands instead
         await pilot.press("right_square_bracket")  # A's first hidden neuron's map
         assert "neuron a1[:, 0]" in screen_text(app) and app.boundaries[1].neuron is None
 
@@ -190,17 +190,8 @@ def test_a_real_terminal_compare_session_starts_trains_and_quits_cleanly(tmp_pat
         for key in (b" ", b"+", b" ", b"s", b"\t", b"n"):
             os.write(master, key)
             time.sleep(0.3)
-        screen = ""
-        deadline = time.monotonic() + 20
-        while not all(w in screen for w in wanted) and time.monotonic() < deadline:
-            read_until(master, b"\x00never\x00", seen, 0.5)
-            screen = terminal_screen(seen, size)
+        screen = screen_showing(master, seen, size, wanted, timeout=20)
         assert all(w in screen for w in wanted), screen
-        os.write(master, b"q")
-        drain(master, seen, proc, 10)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        os.close(master)
+        quit_and_close(proc, master, seen)
     assert proc.returncode == 0 and b"Traceback" not in seen

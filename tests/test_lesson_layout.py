@@ -1,14 +1,11 @@
 """The lesson comes first: what the opening screen shows at the sizes terminals open with, and
 how the form and the inspector are one key away."""
-import os
-import time
 
-import pyte
 import pytest
 
 from helpers import screen_text
 from mlp_tui.pace import DEFAULT_SPEED
-from test_terminal import drain, read_until, spawn_dashboard
+from test_terminal import quit_and_close, screen_showing, spawn_dashboard
 
 
 def shown(app, panel_id: str) -> bool:
@@ -56,31 +53,15 @@ async def test_at_120x40_the_boundary_has_the_largest_panel_and_a_square_plot(ap
         assert shown(app, "form-panel") and not shown(app, "inspector-panel")
 
 
-def terminal_screen(output: bytes, size) -> str:
-    """What a terminal of ``size`` shows after ``output``: pyte plays the terminal."""
-    screen = pyte.Screen(*size)
-    pyte.ByteStream(screen).feed(bytes(output))
-    return "\n".join(screen.display)
-
-
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
 def test_a_real_terminal_shows_loss_and_accuracy_on_the_first_screen(tmp_path, size):
     proc, master = spawn_dashboard(tmp_path, size=size)
     seen = bytearray()
     try:
         wanted = ("train loss", "test loss", "train acc", "test acc", "predicted class", "20 steps/s")
-        deadline = time.monotonic() + 60
-        screen = ""
-        while not all(w in screen for w in wanted) and time.monotonic() < deadline:
-            read_until(master, b"\x00never\x00", seen, 0.5)
-            screen = terminal_screen(seen, size)
+        screen = screen_showing(master, seen, size, wanted)
         assert all(w in screen for w in wanted), screen
         assert "Learning rate" not in screen if size == (80, 24) else "Learning rate" in screen
-        os.write(master, b"q")
-        drain(master, seen, proc, 10)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        os.close(master)
+        quit_and_close(proc, master, seen)
     assert proc.returncode == 0 and b"Traceback" not in seen

@@ -24,6 +24,14 @@ def test_z_comes_from_a_row_of_a_a_column_of_W_and_one_bias():
     assert z == pytest.approx(trace["z2"][3, 1])
 
 
+def test_without_biases_z_comes_from_a_row_and_a_column_only():
+    net = engine.Network([2, 4, 3], activation="tanh", output="sigmoid", loss="mse", bias=False)
+    trace = net.trace(X, y)
+    row, col = sources(trace, "z1", (2, 3))
+    assert (row, col) == (Source("a0", (2, None)), Source("W1", (None, 3)))
+    assert np.dot(row.values(trace), col.values(trace)) == pytest.approx(trace["z1"][2, 3])
+
+
 @pytest.mark.parametrize("l2", [0.0, 0.5])
 def test_dW_comes_from_a_column_of_a_and_a_column_of_dz(l2):
     trace = trace_of(l2=l2)

@@ -105,6 +105,38 @@ def read_until(master: int, needle: bytes, seen: bytearray, timeout: float) -> b
     return needle in seen
 
 
+def terminal_screen(output: bytes, size) -> str:
+    """What a terminal of ``size`` shows after ``output``: pyte plays the terminal."""
+    import pyte
+
+    screen = pyte.Screen(*size)
+    pyte.ByteStream(screen).feed(bytes(output))
+    return "\n".join(screen.display)
+
+
+def screen_showing(master: int, seen: bytearray, size, wanted, timeout: float = 60) -> str:
+    """Read until the terminal's screen shows every text in ``wanted`` (or the time is up)."""
+    deadline = time.monotonic() + timeout
+    screen = ""
+    while not all(w in screen for w in wanted) and time.monotonic() < deadline:
+        read_until(master, b"\x00never\x00", seen, 0.5)
+        screen = terminal_screen(seen, size)
+    return screen
+
+
+def quit_and_close(proc: subprocess.Popen, master: int, seen: bytearray) -> None:
+    """q, read until the program ends (killed if it does not), close the pty."""
+    try:
+        if proc.poll() is None:
+            os.write(master, b"q")
+            drain(master, seen, proc, 10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)
+
+
 def drain(master: int, seen: bytearray, proc: subprocess.Popen, timeout: float) -> None:
     """Read the child's output until it exits (a full pty would block its last writes)."""
     deadline = time.monotonic() + timeout
