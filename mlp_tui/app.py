@@ -79,8 +79,8 @@ class MlpApp(App):
         super().__init__()
         self.session = session
         self.options = options or DashboardOptions()
-        self.mode = "ascii" if self.options.low_bandwidth else self.options.color
-        fps = 2.0 if self.options.low_bandwidth else self.options.fps
+        self.mode = self.options.mode
+        fps = self.options.refresh_hz
         self.interval = 1.0 / fps
         # Numbers every tick, sparklines at about 5 Hz and the heatmap at about 2 Hz; on a slow
         # link numbers at 2 Hz and both pictures at 1 Hz. Keys are answered at once either way.

@@ -114,8 +114,8 @@ class CompareApp(App):
         super().__init__()
         self.session = session
         self.options = options or DashboardOptions()
-        self.mode = "ascii" if self.options.low_bandwidth else self.options.color
-        fps = 2.0 if self.options.low_bandwidth else self.options.fps
+        self.mode = self.options.mode
+        fps = self.options.refresh_hz
         self.interval = 1.0 / fps
         self.picture_every = max(1, round(fps / (1 if self.options.low_bandwidth else 2)))
         self.chosen = 0  # the network the inspector shows

@@ -3,10 +3,10 @@ the UI sends. No widgets here (see ``mlp_tui.session`` for the single-run dashbo
 from __future__ import annotations
 
 from engine import config as cfg
-from engine.controller import FINISHED, TrainingController
+from engine.controller import TrainingController
 from engine.lockstep import Lockstep
 
-from .session import _budget_end
+from .session import PacedControl, _budget_end
 
 NAMES = ("A", "B")
 
@@ -49,7 +49,7 @@ class Side:
         return self.pair.snapshot()[self.index]
 
 
-class CompareSession:
+class CompareSession(PacedControl):
     """``speed``: steps per second for both networks (None: as fast as possible)."""
 
     def __init__(self, runs: tuple[cfg.Run, cfg.Run], publish_interval: float = 0.05,
@@ -65,30 +65,6 @@ class CompareSession:
     def epochs(self) -> int:
         """One budget's worth of epochs: the longer of the two runs'."""
         return max(run.config.epochs for run in self.runs)
-
-    def snapshot(self) -> tuple:
-        return self.controller.snapshot()
-
-    @property
-    def running(self) -> bool:
-        return self.controller.running
-
-    @property
-    def finished(self) -> bool:
-        return self.controller.state == FINISHED
-
-    @property
-    def budget_end(self) -> int:
-        return self.controller.max_epochs
-
-    @property
-    def speed(self) -> float | None:
-        return self._speed
-
-    @speed.setter
-    def speed(self, value: float | None) -> None:
-        self.controller.rate = value  # validates
-        self._speed = value
 
     # ----- training commands --------------------------------------------------------------------
     def toggle(self) -> bool:

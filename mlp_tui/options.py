@@ -28,3 +28,13 @@ class DashboardOptions:
     config_path: str | None = None
     show_rate: bool = True
     speed: float | None = DEFAULT_SPEED
+
+    @property
+    def mode(self) -> str:
+        """How pictures are drawn: ASCII on a slow link, else the colour choice."""
+        return "ascii" if self.low_bandwidth else self.color
+
+    @property
+    def refresh_hz(self) -> float:
+        """How often the numbers refresh: 2 Hz on a slow link, else ``fps``."""
+        return 2.0 if self.low_bandwidth else self.fps

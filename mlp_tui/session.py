@@ -16,7 +16,38 @@ from engine.controller import FINISHED, TrainingController
 from engine.trace import Trace
 
 
-class Session:
+class PacedControl:
+    """What a session shows of its controller: the latest snapshot, the state and the pace.
+    Needs ``self.controller`` (a TrainingController) and ``self._speed``."""
+
+    def snapshot(self):
+        return self.controller.snapshot()
+
+    @property
+    def running(self) -> bool:
+        return self.controller.running
+
+    @property
+    def finished(self) -> bool:
+        """Training stopped at the end of the epoch budget."""
+        return self.controller.state == FINISHED
+
+    @property
+    def budget_end(self) -> int:
+        """The epoch at which continuous training pauses next."""
+        return self.controller.max_epochs
+
+    @property
+    def speed(self) -> float | None:
+        return self._speed
+
+    @speed.setter
+    def speed(self, value: float | None) -> None:
+        self.controller.rate = value  # validates; the worker re-times its next step at once
+        self._speed = value
+
+
+class Session(PacedControl):
     """``speed``: training steps per second while running, None for as fast as possible.
     Continuous training pauses at the end of the run's epoch budget (``config.epochs``)."""
 
@@ -47,32 +78,6 @@ class Session:
     @property
     def data(self):
         return self.run.data
-
-    def snapshot(self):
-        return self.controller.snapshot()
-
-    @property
-    def running(self) -> bool:
-        return self.controller.running
-
-    @property
-    def finished(self) -> bool:
-        """Training stopped at the end of the epoch budget."""
-        return self.controller.state == FINISHED
-
-    @property
-    def budget_end(self) -> int:
-        """The epoch at which continuous training pauses next."""
-        return self.controller.max_epochs
-
-    @property
-    def speed(self) -> float | None:
-        return self._speed
-
-    @speed.setter
-    def speed(self, value: float | None) -> None:
-        self.controller.rate = value  # validates; the worker re-times its next step at once
-        self._speed = value
 
     # ----- training commands --------------------------------------------------------------------
     def toggle(self) -> bool:
