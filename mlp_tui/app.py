@@ -177,6 +177,13 @@ class MlpApp(App):
     def _layout_for(self, width: int, height: int) -> None:
         self.main_screen.set_class(width < WIDE_SIZE[0] or height < WIDE_SIZE[1], "-compact")
         self.main_screen.set_class(width < MIN_SIZE[0] or height < MIN_SIZE[1], "-tiny")
+        self._mark_lesson()
+
+    def _mark_lesson(self) -> None:
+        """The compact layout's lesson view (boundary and metrics side by side). Only ever set
+        there: a class on the screen restyles every widget, ~50 ms a key in the wide layout."""
+        compact = self.main_screen.has_class("-compact")
+        self.main_screen.set_class(compact and self.active_panel not in SIDE_PANELS, "-lesson")
 
     # ----- polling the training snapshot -----------------------------------------------------------
     def poll(self, force: bool = False) -> None:
@@ -364,7 +371,7 @@ class MlpApp(App):
             panel.set_class(i == index, "-active")
             if index in SIDE_PANELS and i in SIDE_PANELS:
                 panel.set_class(i == index, "-side-shown")
-        self.main_screen.set_class(index not in SIDE_PANELS, "-lesson")
+        self._mark_lesson()
         if self.tabs.active != f"tab-{index}":
             self.tabs.active = f"tab-{index}"
         widget = self._focus_target(index)
