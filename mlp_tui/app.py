@@ -1,6 +1,7 @@
-"""The mlp-tui dashboard: four panels (form, metrics, decision boundary, inspector) over one
-training session. Training runs in the session's worker thread; a timer polls its snapshots and
-refreshes each panel at its own rate, so keys stay responsive while training runs flat out."""
+"""The mlp-tui dashboard: five panels (form, metrics, decision boundary, inspector, network view)
+over one training session, the decision boundary and the metrics first. Training runs in the
+session's worker thread at the chosen pace; a timer polls its snapshots and refreshes each panel
+at its own rate (side panels only while on screen), so keys stay responsive at any pace."""
 from __future__ import annotations
 
 import gc
