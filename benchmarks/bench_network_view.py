@@ -24,8 +24,8 @@ import numpy as np
 
 import _common
 from _common import percentile, print_machine, print_table
+from bench_dashboard import OneWidgetApp
 
-from textual.app import App
 from textual.geometry import Region
 
 import engine
@@ -36,15 +36,6 @@ from mlp_tui.widgets.heatmap import DecisionHeatmap
 from mlp_tui.widgets.network_view import NetworkView
 
 SIZE = (120, 40)
-
-
-class OneWidgetApp(App):
-    def __init__(self, widget):
-        super().__init__()
-        self.widget = widget
-
-    def compose(self):
-        yield self.widget
 
 
 def digits_like(rng) -> Dataset:

@@ -196,27 +196,28 @@ class MlpApp(App):
         if not (self.is_running and metrics.is_mounted and metrics.is_attached):
             return
         self._show_failure()
-        if force or self._shown["numbers"] != key:
-            self._shown["numbers"] = key
+        if self._due("numbers", 1, key, force):
             metrics.show_numbers(snap)
             self._show_divergence(snap)
             self._show_finished(snap)
-        if (force or self._tick % self.series_every == 0) and self._shown["series"] != key:
-            self._shown["series"] = key
+        if self._due("series", self.series_every, key, force):
             metrics.show_series(snap)
-        if (force or self._tick % self.heatmap_every == 0) and self._shown["heatmap"] != key:
-            self._shown["heatmap"] = key
+        if self._due("heatmap", self.heatmap_every, key, force):
             self.boundary.show(snap)
         # The side panels are drawn only while on screen (action_panel redraws one coming into view).
-        picture_tick = force or self._tick % self.heatmap_every == 0
-        if picture_tick and self._shown["inspector"] != key and self._panel_shown(INSPECTOR_PANEL):
-            self._shown["inspector"] = key
+        if self._panel_shown(INSPECTOR_PANEL) and self._due("inspector", self.heatmap_every, key, force):
             self.inspector.show_weights(self.session.net, snap.params)
-        network_tick = force or self._tick % self.network_every == 0
-        if network_tick and self._shown["network"] != key and self._panel_shown(NETWORK_PANEL):
-            self._shown["network"] = key
+        if self._panel_shown(NETWORK_PANEL) and self._due("network", self.network_every, key, force):
             self._net_copy.params[...] = snap.params
             self.network.show(**network_view_args(self._net_copy, self.session.data))
+
+    def _due(self, part: str, every: int, key, force: bool) -> bool:
+        """Should ``part`` be redrawn on this tick (every ``every`` ticks, or ``force``d) for the
+        state ``key``? Marks it drawn when it should."""
+        if not (force or self._tick % every == 0) or self._shown[part] == key:
+            return False
+        self._shown[part] = key
+        return True
 
     def _panel_shown(self, index: int) -> bool:
         """Is side panel ``index`` on screen?"""
