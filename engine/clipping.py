@@ -5,19 +5,9 @@ import math
 
 import numpy as np
 
+from . import validate
 from .arith import equation, num
 
-
-def _positive_finite(name: str, value) -> float:
-    if isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{name} must be a finite number > 0; got {value!r}")
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a finite number > 0; got {value!r}") from None
-    if not (math.isfinite(x) and x > 0.0):
-        raise ValueError(f"{name} must be a finite number > 0; got {value!r}")
-    return x
 
 
 def clip_by_global_norm(grad: np.ndarray, max_norm: float) -> float:
@@ -26,7 +16,7 @@ def clip_by_global_norm(grad: np.ndarray, max_norm: float) -> float:
     Returns the norm before clipping, ``sqrt(vdot(grad, grad))``. If it is not finite
     (nan/inf) the gradient is left alone and the norm returned as is.
     """
-    max_norm = _positive_finite("max_norm", max_norm)
+    max_norm = validate.positive("max_norm", max_norm)
     norm = global_norm(grad)
     scale = norm_scale(norm, max_norm)
     if scale != 1.0:
@@ -45,7 +35,7 @@ def norm_scale(norm: float, max_norm: float) -> float:
 
 def clip_by_value(grad: np.ndarray, limit: float) -> None:
     """Clip every element of ``grad`` in place to ``[-limit, limit]``."""
-    limit = _positive_finite("limit", limit)
+    limit = validate.positive("limit", limit)
     np.clip(grad, -limit, limit, out=grad)
 
 

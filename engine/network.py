@@ -17,6 +17,7 @@ from functools import partial
 import numpy as np
 
 from . import activations as act
+from . import validate
 from .initializers import INITS, default_init, init_weights
 from .losses import COMPATIBLE_OUTPUTS, LOSSES, data_loss, output_delta, softmax_cross_entropy
 
@@ -84,22 +85,6 @@ class Buffers:
         return views[:L], views[L:2 * L], views[2 * L:3 * L], views[3 * L:]
 
 
-def _choice(name: str, value, allowed) -> str:
-    if value not in allowed:
-        raise ValueError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
-    return value
-
-
-def _non_negative(name: str, value) -> float:
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number >= 0; got {value!r}") from None
-    if not np.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite number >= 0; got {value!r}")
-    return value
-
-
 def validate_sizes(sizes) -> tuple[int, ...]:
     try:
         sizes = tuple(sizes)
@@ -133,9 +118,9 @@ class Network:
                  l2=0.0, l1=0.0, init=None, seed=0, dtype="float64", init_scale=1.0, bias=True,
                  grad_scale="mean"):
         self.sizes = validate_sizes(sizes)
-        self.activation = _choice("activation", activation, act.HIDDEN_ACTIVATIONS)
-        self.output = _choice("output", output, act.OUTPUT_ACTIVATIONS)
-        self.loss = _choice("loss", loss, LOSSES)
+        self.activation = validate.choice("activation", activation, act.HIDDEN_ACTIVATIONS)
+        self.output = validate.choice("output", output, act.OUTPUT_ACTIVATIONS)
+        self.loss = validate.choice("loss", loss, LOSSES)
         if self.output not in COMPATIBLE_OUTPUTS[self.loss]:
             raise ValueError(
                 f"loss={loss!r} needs output {' or '.join(COMPATIBLE_OUTPUTS[self.loss])} "
@@ -145,19 +130,19 @@ class Network:
             raise ValueError("output='softmax' needs at least 2 output units; use output='sigmoid' for 1")
         if self.output == "step" and self.sizes[-1] != 1:
             raise ValueError(f"output='step' is one threshold unit; got {self.sizes[-1]} output units")
-        self.l2 = _non_negative("l2", l2)
-        self.l1 = _non_negative("l1", l1)
-        self.init = _choice("init", init if init is not None else default_init(self.activation), INITS)
-        self.init_scale = _non_negative("init_scale", init_scale)
+        self.l2 = validate.non_negative("l2", l2)
+        self.l1 = validate.non_negative("l1", l1)
+        self.init = validate.choice("init", init if init is not None else default_init(self.activation), INITS)
+        self.init_scale = validate.non_negative("init_scale", init_scale)
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
             raise ValueError(f"seed must be an integer >= 0; got {seed!r}")
         self.seed = int(seed)
-        self.dtype = np.dtype(_choice("dtype", _dtype_name(dtype), DTYPES))
+        self.dtype = np.dtype(validate.choice("dtype", _dtype_name(dtype), DTYPES))
         self._dtype_label = _dtype_name(self.dtype)
         if not isinstance(bias, (bool, np.bool_)):
             raise ValueError(f"bias must be true or false; got {bias!r}")
         self.bias = bool(bias)
-        self.grad_scale = _choice("grad_scale", grad_scale, GRAD_SCALES)
+        self.grad_scale = validate.choice("grad_scale", grad_scale, GRAD_SCALES)
         self.initial_params: np.ndarray | None = None  # given initial weights that reset() restores
         self._leak = act.LEAK
         self._bind_activations()

@@ -28,36 +28,11 @@ import math
 
 import numpy as np
 
+from . import validate
 from .arith import RESULT_DIGITS, digits_to_show, equation, num, opnd
 
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam", "rmsprop")
 DTYPES = ("float64", "float32")
-
-
-# ----------------------------------------------------------------------------- validation
-
-def _number(name: str, value) -> float:
-    if isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{name} must be a number; got {value!r}")
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number; got {value!r}") from None
-
-
-def _unit_interval(name: str, value) -> float:
-    """A decay factor in [0, 1)."""
-    x = _number(name, value)
-    if not (0.0 <= x < 1.0):
-        raise ValueError(f"{name} must be in [0, 1); got {value!r}")
-    return x
-
-
-def _positive(name: str, value) -> float:
-    x = _number(name, value)
-    if not (math.isfinite(x) and x > 0.0):
-        raise ValueError(f"{name} must be a finite number > 0; got {value!r}")
-    return x
 
 
 class _Hyper:
@@ -157,9 +132,7 @@ class Optimizer:
         if params.dtype != self.dtype or grad.dtype != self.dtype:
             raise ValueError(f"params and grad must have dtype {self.dtype.name}; "
                              f"got {params.dtype.name} and {grad.dtype.name}")
-        lr = float(lr)
-        if not (lr >= 0.0 and math.isfinite(lr)):
-            raise ValueError(f"lr must be a finite number >= 0; got {lr!r}")
+        lr = validate.non_negative("lr", lr)
         self.step_unchecked(params, grad, lr)
 
     def step_unchecked(self, params: np.ndarray, grad: np.ndarray, lr: float) -> None:
@@ -183,13 +156,17 @@ class Optimizer:
         """Current hyperparameters (lr excluded: it is an argument of ``step``)."""
         return {k: getattr(self, k) for k in self._HYPER}
 
-    def set_hyperparameters(self, **hyper) -> None:
-        """Validate all values first, then assign them (none is assigned if one is bad)."""
+    def check_hyperparameters(self, **hyper) -> dict[str, float]:
+        """The values as ``set_hyperparameters`` would store them; raises ValueError, changes nothing."""
         for key in hyper:
             if key not in self._HYPER:
                 raise ValueError(f"{key} is not a hyperparameter of {self.name}; "
                                  f"allowed: {', '.join(self._HYPER) or 'none'}")
-        checked = {k: getattr(type(self), k).check(k, v) for k, v in hyper.items()}
+        return {k: getattr(type(self), k).check(k, v) for k, v in hyper.items()}
+
+    def set_hyperparameters(self, **hyper) -> None:
+        """Validate all values first, then assign them (none is assigned if one is bad)."""
+        checked = self.check_hyperparameters(**hyper)
         for k, v in checked.items():
             setattr(self, k, v)
 
@@ -290,7 +267,7 @@ class Momentum(Optimizer):
     """Classical momentum: ``v = mu*v - lr*g; p += v`` (mu is the ``momentum`` attribute)."""
 
     name = "momentum"
-    momentum = _Hyper(_unit_interval)
+    momentum = _Hyper(validate.unit_interval)
     _HYPER = {"momentum": 0.9}
     _STATE = ("v",)
 
@@ -360,9 +337,9 @@ class Adam(Optimizer):
     """
 
     name = "adam"
-    beta1 = _Hyper(_unit_interval)
-    beta2 = _Hyper(_unit_interval)
-    eps = _Hyper(_positive)
+    beta1 = _Hyper(validate.unit_interval)
+    beta2 = _Hyper(validate.unit_interval)
+    eps = _Hyper(validate.positive)
     _HYPER = {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8}
     _STATE = ("m", "v")
 
@@ -420,8 +397,8 @@ class RMSProp(Optimizer):
     """RMSProp: ``s = rho*s + (1-rho)*g*g; p -= lr * g / (sqrt(s) + eps)``."""
 
     name = "rmsprop"
-    rho = _Hyper(_unit_interval)
-    eps = _Hyper(_positive)
+    rho = _Hyper(validate.unit_interval)
+    eps = _Hyper(validate.positive)
     _HYPER = {"rho": 0.9, "eps": 1e-8}
     _STATE = ("s",)
 

@@ -14,48 +14,12 @@ cosine          lr = min_lr + 0.5*(base - min_lr)*(1 + cos(pi*min(epoch, period)
 from __future__ import annotations
 
 import math
+from functools import partial
+
+from . import validate
 
 SCHEDULES = ("constant", "step", "exponential", "inverse_time", "cosine")
-
-
-def _number(name: str, value) -> float:
-    if isinstance(value, bool):
-        raise ValueError(f"{name} must be a number; got {value!r}")
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number; got {value!r}") from None
-    if not math.isfinite(x):
-        raise ValueError(f"{name} must be a finite number; got {value!r}")
-    return x
-
-
-def _in_0_1(name, value):
-    x = _number(name, value)
-    if not 0.0 < x <= 1.0:
-        raise ValueError(f"{name} must be in (0, 1]; got {value!r}")
-    return x
-
-
-def _at_least_1(name, value):
-    x = _number(name, value)
-    if x < 1.0:
-        raise ValueError(f"{name} must be >= 1 (epochs); got {value!r}")
-    return x
-
-
-def _non_negative(name, value):
-    x = _number(name, value)
-    if x < 0.0:
-        raise ValueError(f"{name} must be >= 0; got {value!r}")
-    return x
-
-
-def _positive(name, value):
-    x = _number(name, value)
-    if x <= 0.0:
-        raise ValueError(f"{name} must be > 0; got {value!r}")
-    return x
+_FACTOR = partial(validate.number, lo=0.0, hi=1.0, above=True)  # in (0, 1]
 
 
 class Schedule:
@@ -79,12 +43,8 @@ class Schedule:
 
     def lr(self, base_lr: float, epoch: float) -> float:
         """The learning rate at fractional ``epoch`` (>= 0) for base rate ``base_lr`` (>= 0)."""
-        base_lr = float(base_lr)
-        epoch = float(epoch)
-        if not (base_lr >= 0.0 and math.isfinite(base_lr)):
-            raise ValueError(f"base_lr must be a finite number >= 0; got {base_lr!r}")
-        if not (epoch >= 0.0 and math.isfinite(epoch)):
-            raise ValueError(f"epoch must be a finite number >= 0; got {epoch!r}")
+        base_lr = validate.non_negative("base_lr", base_lr)
+        epoch = validate.non_negative("epoch", epoch)
         return self._lr(base_lr, epoch)
 
     __call__ = lr
@@ -112,7 +72,7 @@ class Constant(Schedule):
 
 class StepDecay(Schedule):
     name = "step"
-    _PARAMS = {"factor": (0.5, _in_0_1), "every": (10.0, _at_least_1)}
+    _PARAMS = {"factor": (0.5, _FACTOR), "every": (10.0, partial(validate.number, lo=1.0))}
 
     def _lr(self, base, epoch):
         return base * self.factor ** math.floor(epoch / self.every)
@@ -123,7 +83,7 @@ class StepDecay(Schedule):
 
 class Exponential(Schedule):
     name = "exponential"
-    _PARAMS = {"rate": (0.95, _in_0_1)}
+    _PARAMS = {"rate": (0.95, _FACTOR)}
 
     def _lr(self, base, epoch):
         return base * self.rate ** epoch
@@ -134,7 +94,7 @@ class Exponential(Schedule):
 
 class InverseTime(Schedule):
     name = "inverse_time"
-    _PARAMS = {"decay": (0.1, _non_negative)}
+    _PARAMS = {"decay": (0.1, validate.non_negative)}
 
     def _lr(self, base, epoch):
         return base / (1.0 + self.decay * epoch)
@@ -148,7 +108,7 @@ class Cosine(Schedule):
     (If ``min_lr`` > base_lr the rate rises instead; the formula is applied as is.)"""
 
     name = "cosine"
-    _PARAMS = {"period": (100.0, _positive), "min_lr": (0.0, _non_negative)}
+    _PARAMS = {"period": (100.0, validate.positive), "min_lr": (0.0, validate.non_negative)}
 
     def _lr(self, base, epoch):
         period, lo = self.period, self.min_lr

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import perceptron
+from . import perceptron, validate
 from .clipping import clip_by_global_norm, clip_by_value, explain_clip, global_norm, norm_scale
 from .history import History
 from .optimizers import make_optimizer
@@ -80,20 +80,6 @@ def _split(data):
     raise ValueError("data must be a Dataset, (X, y) or (X_train, y_train, X_test, y_test)")
 
 
-def _positive(name, value, maximum=math.inf):
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number > 0; got {value!r}") from None
-    if not (0 < value <= maximum):
-        raise ValueError(f"{name} must be > 0 and <= {maximum:g}; got {value!r}")
-    return value
-
-
-def _optional_positive(name, value):
-    return None if value in (None, 0, 0.0) else _positive(name, value)
-
-
 class Trainer:
     """Trains ``net`` on ``data``; every knob but the architecture can change between steps."""
 
@@ -112,10 +98,10 @@ class Trainer:
         self._Y_test = net.encode_targets(self.y_test if targets is None else data.targets_test,
                                           self.X_test.shape[0])
         self.n_classes = max(2, net.n_outputs)
-        self.lr = _positive("lr", lr, 1e6)
+        self.lr = validate.in_range("lr", lr)
         self.batch_size = self._check_batch_size(batch_size)
-        self.clip_norm = _optional_positive("clip_norm", clip_norm)
-        self.clip_value = _optional_positive("clip_value", clip_value)
+        self.clip_norm = validate.optional_positive("clip_norm", clip_norm)
+        self.clip_value = validate.optional_positive("clip_value", clip_value)
         if not isinstance(eval_every, int) or eval_every < 1:
             raise ValueError(f"eval_every must be an integer >= 1; got {eval_every!r}")
         self.eval_every = eval_every
@@ -170,21 +156,17 @@ class Trainer:
         new = {}
         for key, value in changes.items():
             if key == "lr":
-                new[key] = _positive("lr", value, 1e6)
+                new[key] = validate.in_range("lr", value)
             elif key == "batch_size":
                 new[key] = self._check_batch_size(value)
             elif key in ("l1", "l2"):
-                new[key] = value
-                # validates the same way the network does (its output: one unit is not softmax's)
-                type(self.net)(self.net.sizes, output=self.net.output, loss=self.net.loss, **{key: value})
+                new[key] = validate.non_negative(key, value)  # as the network checks it
             elif key in ("clip_norm", "clip_value"):
-                new[key] = _optional_positive(key, value)
+                new[key] = validate.optional_positive(key, value)
             elif key in OPTIMIZER_HYPER:
                 if key not in self.optimizer.hyperparameters():
                     continue  # e.g. momentum while using adam: kept by the form, unused here
-                probe = copy.copy(self.optimizer)
-                setattr(probe, key, value)
-                new[key] = value
+                new.update(self.optimizer.check_hyperparameters(**{key: value}))
             elif key == "schedule":
                 name, params = value if isinstance(value, tuple) else (value, {})
                 new[key] = make_schedule(name, **params)

@@ -46,7 +46,7 @@ def test_divergence_restores_the_optimizer_state_kept_with_the_parameters():
     t.train(steps=20)  # the next step's parameters (loss normal) are backed up
     params, state = run.net.params.copy(), t.optimizer.snapshot_state()
     t.train(steps=5)
-    t.set_hyperparameters(lr=1e5)
+    t.set_hyperparameters(lr=1e3)
     with np.errstate(all="ignore"):
         t.train(steps=50)
     assert t.divergence is not None and t.divergence.restored_step == 20

@@ -1,0 +1,84 @@
+"""The engine's one layer of number checks, and the one table of the ranges a run's numbers lie in.
+
+Every check returns the value as a float or raises ``ValueError`` naming the argument and what it
+must be, e.g. "lr must be a finite number in [1e-06, 1000]; got 5000.0". ``RANGES`` is the
+single definition of each setting's range: the run description (``engine.config``), the trainer
+and the dashboard's form all read it, so a range cannot differ between them.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+# The allowed span of each numeric setting of a run, inclusive at both ends.
+RANGES: dict[str, tuple[float, float]] = {
+    "n_samples": (4, 100_000),
+    "noise": (0.0, 10.0),
+    "test_fraction": (0.0, 0.9),
+    "classes": (2, 10),
+    "init_scale": (0.01, 100.0),
+    "lr": (1e-6, 1e3),
+    "momentum": (0.0, 0.999),
+    "batch_size": (1, 1_000_000),
+    "l1": (0.0, 10.0),
+    "l2": (0.0, 100.0),
+    "clip_norm": (0.0, 1e6),
+    "clip_value": (0.0, 1e6),
+    "decay": (1e-6, 1.0),
+    "decay_every": (1, 100_000),
+    "seed": (0, 2**32 - 1),
+    "epochs": (1, 1_000_000),
+    "steps": (1, 1_000_000_000),
+    "log_every": (1, 1_000_000),
+}
+
+
+def _wanted(lo: float, hi: float, above: bool, below: bool) -> str:
+    if hi == math.inf:
+        return "a finite number" if lo == -math.inf else f"a finite number {'>' if above else '>='} {lo:g}"
+    return f"a finite number in {'(' if above else '['}{lo:g}, {hi:g}{')' if below else ']'}"
+
+
+def number(name: str, value, lo: float = -math.inf, hi: float = math.inf, *,
+           above: bool = False, below: bool = False) -> float:
+    """``value`` as a finite float in [lo, hi]; ``above``/``below`` exclude lo/hi themselves."""
+    try:
+        if isinstance(value, (bool, np.bool_)):  # float(True) is 1.0: a flag is not a number
+            raise TypeError
+        x = float(value)
+    except (TypeError, ValueError):
+        x = math.nan
+    if not (math.isfinite(x) and lo <= x <= hi) or (above and x == lo) or (below and x == hi):
+        raise ValueError(f"{name} must be {_wanted(lo, hi, above, below)}; got {value!r}")
+    return x
+
+
+def positive(name: str, value) -> float:
+    return number(name, value, 0.0, above=True)
+
+
+def non_negative(name: str, value) -> float:
+    return number(name, value, 0.0)
+
+
+def optional_positive(name: str, value) -> float | None:
+    """None (off) for None or 0, else a positive number: "0 means off" for clipping."""
+    return None if value in (None, 0, 0.0) else positive(name, value)
+
+
+def unit_interval(name: str, value) -> float:
+    """A decay factor in [0, 1)."""
+    return number(name, value, 0.0, 1.0, below=True)
+
+
+def in_range(name: str, value) -> float:
+    """A setting of a run within its span in ``RANGES``."""
+    lo, hi = RANGES[name]
+    return number(name, value, lo, hi)
+
+
+def choice(name: str, value, allowed) -> str:
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
+    return value
