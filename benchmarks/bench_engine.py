@@ -118,7 +118,7 @@ def run_engine(w: Workload, opt: str, dtype: str) -> float:
     trainer.train(epochs=w.epochs)
     seconds = time.perf_counter() - start
     if trainer.divergence is not None:
-        raise RuntimeError(f"engine diverged on {w.key}/{opt}: {trainer.divergence.message}")
+        raise RuntimeError(f"engine diverged on {w.key}/{opt}: {trainer.divergence.where}")
     return w.epochs * w.n / seconds
 
 

@@ -42,13 +42,6 @@ class DivergenceReport:
     restored_step: int
     lr: float
 
-    @property
-    def message(self) -> str:
-        norms = ", ".join(f"{g:.3g}" for g in self.grad_norms)
-        return (f"Diverged at step {self.step} (epoch {self.epoch}): {self.where} in layer {self.layer}; "
-                f"gradient norms per layer [{norms}]. Restored the parameters of step {self.restored_step} "
-                f"and paused: lower the learning rate (now {self.lr:g}) and resume.")
-
 
 @dataclass(frozen=True)
 class Snapshot:

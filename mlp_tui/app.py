@@ -19,6 +19,7 @@ from engine import config as cfg
 from engine.checkpoint import restore_trainer
 from engine.derivation import output_delta_name
 from engine.errors import EngineError
+from mlp_tui.divergence import divergence_message
 from mlp_tui.options import DashboardOptions
 from mlp_tui.pace import faster, format_speed, slower
 from mlp_tui.screens.file_prompt import FilePrompt
@@ -239,7 +240,7 @@ class MlpApp(App):
     def _show_divergence(self, snap) -> None:
         report = snap.divergence
         if report is not None and report is not self._shown["divergence"]:
-            self.set_status(report.message, "error")
+            self.set_status(divergence_message(report), "error")
         self._shown["divergence"] = report
 
     def _show_failure(self) -> None:

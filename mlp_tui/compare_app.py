@@ -15,6 +15,7 @@ from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
 from mlp_tui.compare_session import NAMES, CompareSession
+from mlp_tui.divergence import divergence_message
 from mlp_tui.options import DashboardOptions
 from mlp_tui.pace import faster, format_speed, slower
 from mlp_tui.widgets.boundary import BoundaryPanel
@@ -197,7 +198,7 @@ class CompareApp(App):
     def _report(self, snaps) -> None:
         """A divergence or the end of the epoch budget, said once."""
         diverged = [(name, s.divergence) for name, s in zip(NAMES, snaps) if s.divergence is not None]
-        if diverged and self.status_text != (message := f"{diverged[0][0]}: {diverged[0][1].message}"):
+        if diverged and self.status_text != (message := f"{diverged[0][0]}: {divergence_message(diverged[0][1])}"):
             self.set_status(message, "error")
         elif snaps[0].state == "finished" and not self.status_text.startswith("finished"):
             self.set_status(f"finished epoch {self.session.budget_end}; space: "

@@ -3,9 +3,9 @@ the UI sends. No widgets here (see ``mlp_tui.session`` for the single-run dashbo
 from __future__ import annotations
 
 from engine import config as cfg
-from engine.controller import TrainingController
 from engine.lockstep import Lockstep
 
+from .controller import TrainingController
 from .session import PacedControl, _budget_end
 
 NAMES = ("A", "B")

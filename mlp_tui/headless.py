@@ -22,6 +22,7 @@ from pathlib import Path
 from engine.atomic import atomic_write, not_replaceable
 from engine.errors import EngineError
 
+from .divergence import divergence_message
 from .stopping import StopRequested, StopSignals, quietly
 
 PROG = "mlp-tui"
@@ -166,7 +167,7 @@ def final_metrics(trainer, status: str, seconds: float, samples: float) -> dict:
            "train_loss": ev["train_loss"], "train_acc": ev["train_acc"],
            "test_loss": ev["test_loss"], "test_acc": ev["test_acc"],
            "seconds": seconds, "samples_per_sec": samples / seconds if seconds > 0 else 0.0,
-           "divergence": trainer.divergence.message if trainer.divergence is not None else None}
+           "divergence": divergence_message(trainer.divergence) if trainer.divergence is not None else None}
     return out
 
 
@@ -242,7 +243,7 @@ def _finish(run, status: str, stop: "StopSignals", epochs_run: int, seconds: flo
     if status == "interrupted":
         _err(f"interrupted{stop.cause()} at epoch {trainer.epoch}, step {trainer.step_count}")
     elif status == "diverged":
-        _err(trainer.divergence.message)
+        _err(divergence_message(trainer.divergence))
         if save_path is not None:
             _err(f"to continue with a lower rate: {PROG} train --load {save_path} "
                  f"--lr {trainer.lr / 10:g}")

@@ -12,8 +12,9 @@ from pathlib import Path
 import numpy as np
 
 from engine import checkpoint, config as cfg
-from engine.controller import FINISHED, TrainingController
 from engine.trace import Trace
+
+from .controller import FINISHED, TrainingController
 
 
 class PacedControl:

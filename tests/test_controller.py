@@ -9,7 +9,8 @@ import pytest
 
 from engine import config
 from engine.config import RunConfig
-from engine.controller import TrainingController
+from mlp_tui.controller import TrainingController
+from mlp_tui.divergence import divergence_message
 
 THREAD_NAME = "mlp-tui-trainer"
 SMALL = RunConfig(dataset="moons", n_samples=200, noise=0.2, hidden=(8,), activation="tanh",
@@ -257,7 +258,7 @@ def test_divergence_stops_with_state_diverged_and_can_resume(controllers):
     assert ctl.state == "diverged" and not ctl.running
     snap = ctl.snapshot()
     assert snap.state == "diverged"
-    assert snap.divergence is not None and "layer" in snap.divergence.message
+    assert snap.divergence is not None and "layer" in divergence_message(snap.divergence)
     assert np.all(np.isfinite(snap.params))
     steps = run.trainer.step_count
     time.sleep(0.05)

@@ -8,6 +8,7 @@ import pytest
 from engine import Network, config, datasets, presets
 from engine.history import DecimatedSeries
 from engine.trainer import Trainer
+from mlp_tui.divergence import divergence_message
 
 
 def moons(n=200, seed=0):
@@ -261,7 +262,7 @@ def test_watchdog_restores_finite_params_and_training_resumes(optimizer):
     t, net = run.trainer, run.net
     seen = run_until_divergence(t)
     report = t.divergence
-    msg = report.message
+    msg = divergence_message(report)
     assert f"layer {report.layer}" in msg and "gradient norms" in msg
     assert 1 <= report.layer <= net.n_layers and len(report.grad_norms) == net.n_layers
     assert "lower the learning rate" in msg
@@ -282,7 +283,7 @@ def test_watchdog_restores_finite_params_and_training_resumes(optimizer):
     losses = []
     for _ in range(30):
         m = t.step()
-        assert "diverged" not in m, t.divergence and t.divergence.message
+        assert "diverged" not in m, t.divergence and divergence_message(t.divergence)
         losses.append(m["loss"])
     assert t.divergence is None
     assert t.step_count == steps + 30
@@ -299,7 +300,7 @@ def test_non_finite_input_is_caught_and_names_the_first_layer():
     with np.errstate(invalid="ignore", over="ignore"):
         t.step()
     assert t.divergence is not None
-    assert "layer 1" in t.divergence.message and "z1" in t.divergence.where
+    assert "layer 1" in divergence_message(t.divergence) and "z1" in t.divergence.where
     np.testing.assert_array_equal(net.params, before)
     assert t.step_count == 0
 
@@ -310,7 +311,7 @@ def test_exploding_xor_preset_is_stopped_by_the_watchdog():
     report = run.trainer.divergence
     assert report is not None
     assert run.trainer.step_count < 100
-    assert f"layer {report.layer}" in report.message and report.layer in (1, 2)
+    assert f"layer {report.layer}" in divergence_message(report) and report.layer in (1, 2)
     assert np.all(np.isfinite(run.net.params))
     # A traced step after lowering the rate resumes too, and clears the report.
     run.trainer.set_hyperparameters(lr=0.1)

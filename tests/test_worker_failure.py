@@ -6,7 +6,7 @@ import time
 
 from engine import config
 from engine.config import RunConfig
-from engine.controller import FAILED, TrainingController
+from mlp_tui.controller import FAILED, TrainingController
 from helpers import screen_text
 
 SMALL = RunConfig(dataset="moons", n_samples=200, hidden=(8,), batch_size=16, seed=0)

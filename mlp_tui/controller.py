@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 import time
 
-from .trainer import Snapshot, Trainer
+from engine.trainer import Snapshot, Trainer
 
 IDLE, RUNNING, PAUSED, FINISHED, DIVERGED, STOPPED = "idle", "running", "paused", "finished", "diverged", "stopped"
 FAILED = "failed"  # a step raised (MemoryError, a bug): the worker ended; ``error`` holds why
