@@ -17,7 +17,6 @@ import numpy as np
 
 from . import memory
 from .atomic import atomic_write
-from .config import RunConfig, from_mapping
 from .errors import CheckpointError
 from .inputs import is_regular, read_input
 from .network import Network, validate_sizes
@@ -37,15 +36,18 @@ _READ_ERRORS = (zipfile.BadZipFile, zlib.error, ValueError, OSError, EOFError, K
 class Checkpoint:
     path: str
     network: Network
-    config: RunConfig | None
+    # The run settings saved with it, as plain data (a dict); mlp_tui.fields.load_checkpoint
+    # checks them and makes them a RunConfig.
+    config: object | None
     metadata: dict
     optimizer_state: dict
     history: dict
     perm: np.ndarray | None
 
 
-def save(path, trainer=None, net=None, config: RunConfig | None = None) -> Path:
-    """Write the trainer's (or a bare network's) state to ``path`` atomically."""
+def save(path, trainer=None, net=None, config=None) -> Path:
+    """Write the trainer's (or a bare network's) state to ``path`` atomically, with ``config``'s
+    settings (anything with ``to_dict()``, such as a RunConfig)."""
     path = Path(path).expanduser()
     net = trainer.net if trainer is not None else net
     if net is None:
@@ -130,7 +132,7 @@ def load(path) -> Checkpoint:
         if settings is not None and not isinstance(settings, dict):
             raise CheckpointError(f"{where}: inconsistent metadata: config must be a table of settings, "
                                   f"not {type(settings).__name__}", where)
-        config = from_mapping(settings, source=where) if settings else None
+        config = settings or None
     except (CheckpointError, memory.MemoryBudgetError):
         raise
     except (KeyError, TypeError, ValueError) as e:

@@ -82,3 +82,12 @@ def choice(name: str, value, allowed) -> str:
     if value not in allowed:
         raise ValueError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
     return value
+
+
+class FieldError(ValueError):
+    """A run setting at fault: ``field`` names it, ``reason`` says what it must be (plain words,
+    without the field, so that a user interface can put its own label in front)."""
+
+    def __init__(self, field: str, reason: str):
+        super().__init__(f"{field}: {reason}")
+        self.field, self.reason = field, reason

@@ -19,6 +19,7 @@ from engine import config as cfg
 from engine.checkpoint import restore_trainer
 from engine.derivation import output_delta_name
 from engine.errors import EngineError
+from mlp_tui import fields
 from mlp_tui.divergence import divergence_message
 from mlp_tui.options import DashboardOptions
 from mlp_tui.pace import faster, format_speed, slower
@@ -411,7 +412,7 @@ class MlpApp(App):
         except ValueError as e:
             self.set_status(str(e), "error")
             return
-        text = ", ".join(f"{cfg.FIELDS[k].label} = {cfg.format_field(k, v)}" for k, v in event.changes.items())
+        text = ", ".join(f"{fields.FIELDS[k].label} = {fields.format_field(k, v)}" for k, v in event.changes.items())
         self.set_status(f"{text} (applied live)")
 
     @on(HyperparamForm.PresetChosen)
@@ -485,7 +486,7 @@ def run_dashboard(config: cfg.RunConfig, options: DashboardOptions, run: cfg.Run
     """Open the dashboard on ``run`` (built from ``config``, plus ``checkpoint`` if given, when no
     run is passed; the CLI passes a run with its checkpoint already restored)."""
     if run is None:
-        run = cfg.build(config)
+        run = fields.build(config)
         if checkpoint is not None:
             run.net.params[...] = checkpoint.network.params
             restore_trainer(checkpoint, run.trainer)

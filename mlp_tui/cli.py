@@ -2,7 +2,7 @@
 
 Settings are layered, later winning: RunConfig defaults < --preset < the settings stored in a
 --load checkpoint < --config FILE.toml < flags given on the command line. Every value is
-parsed by ``engine.config.parse_field``, so the messages match the dashboard's form.
+parsed by ``mlp_tui.fields.parse_field``, so the messages match the dashboard's form.
 
 Exit status: 0 success, 1 a file problem, a diverged run or an output that could not be written,
 2 a bad command line, 130 Ctrl+C. Errors are one line on stderr, never a traceback.
@@ -17,10 +17,11 @@ import re
 import sys
 from dataclasses import fields
 
-from engine.config import FIELDS, RunConfig, check, parse_field, validate
+from engine.config import RunConfig
 from engine.errors import EngineError, InitWeightsError
 
 from . import __version__
+from .fields import FIELDS, check, parse_field, validate
 from .pace import DEFAULT_SPEED, format_speed, parse_speed
 
 PROG = "mlp-tui"
@@ -199,7 +200,7 @@ def _field_help(name: str) -> str:
 
 
 def _show_default(name: str) -> str:
-    from engine.config import format_field
+    from .fields import format_field
 
     return format_field(name, getattr(RunConfig(), name)) or "none"
 
@@ -361,7 +362,7 @@ def resolve_config(args, checkpoint=None) -> RunConfig:
 def build_run(config: RunConfig, checkpoint=None):
     """Load the dataset and build the network and trainer; with a checkpoint, continue from it."""
     from engine.checkpoint import restore_trainer
-    from engine.config import build
+    from .fields import build
     from engine.errors import CheckpointError
 
     run = build(config)
@@ -470,9 +471,9 @@ def _main(argv) -> int:
         checkpoint = None
         load_path = getattr(args, "load", None)
         if load_path is not None:
-            from engine.checkpoint import load
+            from .fields import load_checkpoint
 
-            checkpoint = load(load_path)
+            checkpoint = load_checkpoint(load_path)
         config = resolve_config(args, checkpoint)
         if args.command == "train":
             from .clashes import output_clash

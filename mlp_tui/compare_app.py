@@ -34,7 +34,7 @@ def settings_text(run) -> str:
 
 def difference_text(runs) -> str:
     """'A: hidden 3  B: hidden 50' naming only the settings the two runs differ in."""
-    from engine.config import FIELDS, format_field
+    from mlp_tui.fields import FIELDS, format_field
 
     a, b = (run.config for run in runs)
     names = [n for n in FIELDS if getattr(a, n) != getattr(b, n)]

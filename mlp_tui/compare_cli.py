@@ -10,11 +10,12 @@ from __future__ import annotations
 import argparse
 import difflib
 
-from engine.config import FIELDS, RunConfig, check, parse_field, validate
+from engine.config import RunConfig
 from engine.errors import EngineError
 
 from .cli import (UsageError, _add_display_options, _add_run_options, _fail, _flag_values, _one_line_error,
                   dashboard_options, no_terminal)
+from .fields import FIELDS, check, parse_field, validate
 from .settings_file import ConfigFileError
 
 SIDES = ("a", "b")

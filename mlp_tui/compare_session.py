@@ -5,6 +5,7 @@ from __future__ import annotations
 from engine import config as cfg
 from engine.lockstep import Lockstep
 
+from . import fields
 from .controller import TrainingController
 from .session import PacedControl, _budget_end
 
@@ -13,8 +14,8 @@ NAMES = ("A", "B")
 
 def build_pair(config_a: cfg.RunConfig, config_b: cfg.RunConfig) -> tuple[cfg.Run, cfg.Run]:
     """Both runs; B gets A's very dataset object whenever their data settings agree."""
-    run_a = cfg.build(config_a)
-    run_b = cfg.build(config_b, data=run_a.data if cfg.same_data(config_a, config_b) else None)
+    run_a = fields.build(config_a)
+    run_b = fields.build(config_b, data=run_a.data if cfg.same_data(config_a, config_b) else None)
     return run_a, run_b
 
 

@@ -14,6 +14,7 @@ import numpy as np
 from engine import checkpoint, config as cfg
 from engine.trace import Trace
 
+from . import fields
 from .controller import FINISHED, TrainingController
 
 
@@ -141,7 +142,7 @@ class Session(PacedControl):
 
     def rebuild(self, config: cfg.RunConfig) -> None:
         """Build a new run from ``config`` (loading its data); the old one stays if this fails."""
-        run = cfg.build(config, data=self.data if cfg.same_data(config, self.config) else None)
+        run = fields.build(config, data=self.data if cfg.same_data(config, self.config) else None)
         self.shutdown()
         self._attach(run)
         self.controller.publish()
@@ -154,9 +155,9 @@ class Session(PacedControl):
 
     def load(self, path) -> None:
         """Load a checkpoint into a new run; nothing changes if the file is bad."""
-        ckpt = checkpoint.load(path)
+        ckpt = fields.load_checkpoint(path)
         config = ckpt.config or self.config
-        run = cfg.build(config)
+        run = fields.build(config)
         if run.net.params.shape != ckpt.network.params.shape:
             raise checkpoint.CheckpointError(
                 f"{ckpt.path}: network {'-'.join(map(str, ckpt.network.sizes))} does not fit the data "

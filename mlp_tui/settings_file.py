@@ -22,9 +22,10 @@ import sys
 from pathlib import Path
 
 from engine.atomic import atomic_write
-from engine.config import FIELDS, RunConfig, from_mapping
+from engine.config import RunConfig
 from engine.errors import EngineError
 from engine.inputs import read_input
+from mlp_tui.fields import FIELDS, from_mapping
 from mlp_tui.pace import parse_speed
 
 # Keys that set up the dashboard rather than the training run: name -> parser (raises ValueError).

@@ -15,6 +15,7 @@ import pytest
 
 from engine import CheckpointError, Network, checkpoint, config, presets
 from engine.config import RunConfig
+from mlp_tui.fields import load_checkpoint
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,7 +28,7 @@ def trained_run(cfg=None, steps=37):
 
 def resume(path):
     """Load a checkpoint into a freshly built run, as the dashboard does."""
-    ck = checkpoint.load(path)
+    ck = load_checkpoint(path)
     run = config.build(ck.config)
     run.net.params[...] = ck.network.params
     checkpoint.restore_trainer(ck, run.trainer)
@@ -51,7 +52,7 @@ def write_npz(path, arrays, meta):
 
 def assert_bad(path, *words):
     with pytest.raises(CheckpointError) as info:
-        checkpoint.load(path)
+        load_checkpoint(path)
     message = str(info.value)
     assert str(path) in message
     for word in words:
@@ -66,7 +67,7 @@ def test_round_trip_gives_identical_outputs_and_config(tmp_path):
     run = trained_run(cfg)
     path = checkpoint.save(tmp_path / "moons.npz", run.trainer, config=cfg)
     assert path == tmp_path / "moons.npz"
-    ck = checkpoint.load(path)
+    ck = load_checkpoint(path)
     assert ck.config == cfg  # every float kept to the last digit
     assert ck.network.sizes == run.net.sizes and ck.network.config() == run.net.config()
     np.testing.assert_array_equal(ck.network.params, run.net.params)
@@ -80,7 +81,7 @@ def test_bare_network_round_trip_keeps_activation_details(tmp_path):
     net = Network([3, 7, 5, 4], activation="leaky_relu", output="softmax", l2=0.25, l1=0.5, seed=9)
     net.leak = 0.2
     net.params[...] = np.random.default_rng(1).normal(size=net.params.size)
-    ck = checkpoint.load(checkpoint.save(tmp_path / "net.npz", net=net))
+    ck = load_checkpoint(checkpoint.save(tmp_path / "net.npz", net=net))
     assert ck.config is None and ck.network.config() == net.config() and ck.network.leak == 0.2
     X = np.random.default_rng(2).normal(size=(20, 3)) * 3
     np.testing.assert_array_equal(ck.network.forward(X), net.forward(X))
@@ -90,7 +91,7 @@ def test_float32_network_round_trips(tmp_path):
     cfg = presets.get("circles").config.replace(dtype="float32")
     run = trained_run(cfg, steps=10)
     assert run.net.params.dtype == np.float32
-    ck = checkpoint.load(checkpoint.save(tmp_path / "f32.npz", run.trainer, config=cfg))
+    ck = load_checkpoint(checkpoint.save(tmp_path / "f32.npz", run.trainer, config=cfg))
     assert ck.network.params.dtype == np.float32 and ck.config.dtype == "float32"
     np.testing.assert_array_equal(ck.network.params, run.net.params)
     np.testing.assert_array_equal(ck.network.forward(run.data.X_test), run.net.forward(run.data.X_test))
@@ -250,7 +251,7 @@ def test_state_that_does_not_fit_is_refused_on_restore(tmp_path, good_parts):
     }
     for name, (a, m) in cases.items():
         path = write_npz(tmp_path / f"{name}.npz", a, m)
-        ck = checkpoint.load(path)  # the network itself is fine
+        ck = load_checkpoint(path)  # the network itself is fine
         run = config.build(ck.config)
         with pytest.raises(CheckpointError) as info:
             checkpoint.restore_trainer(ck, run.trainer)
@@ -268,7 +269,7 @@ def test_a_bad_file_leaves_the_current_network_untouched(tmp_path):
     for content in (b"", good[: len(good) // 2], b"PK\x03\x04" + bytes(100)):
         bad.write_bytes(content)
         with pytest.raises(CheckpointError):
-            checkpoint.load(bad)
+            load_checkpoint(bad)
         np.testing.assert_array_equal(run.net.params, params)
         np.testing.assert_array_equal(run.net.forward(run.data.X_test), outputs)
 

@@ -17,6 +17,7 @@ from engine.presets import PRESETS
 from engine.trainer import Trainer
 from mlp_tui import __version__
 from mlp_tui.cli import main, resolve_color
+from mlp_tui.fields import load_checkpoint
 from mlp_tui.options import DashboardOptions
 from mlp_tui.settings_file import ConfigFileError, read_config, write_config
 
@@ -103,7 +104,7 @@ def test_train_writes_json_csv_and_checkpoint(tmp_path, capsys):
     assert len(rows) == 20 and int(rows[-1]["epoch"]) == 20
     assert float(rows[0]["train_loss"]) == pytest.approx(data["history"][0]["train_loss"])
 
-    ckpt = checkpoint.load(s)
+    ckpt = load_checkpoint(s)
     assert ckpt.config == PRESETS["xor-2-3-2"].config.replace(epochs=20)
     assert list(ckpt.network.sizes) == [2, 3, 2]
 

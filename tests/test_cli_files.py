@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.config import FIELDS
+from mlp_tui.fields import FIELDS
 from mlp_tui.cli import main
 
 

@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 
 import engine
 from engine import config, datasets, presets
-from engine.config import FIELDS, RunConfig, format_field, from_mapping, parse_field, validate
+from engine.config import RunConfig
 from engine.network import MAX_HIDDEN_LAYERS, MAX_HIDDEN_WIDTH
+from mlp_tui.fields import FIELDS, format_field, from_mapping, parse_field, validate
 
 NASTY = ["", " ", "\t\n", "nan", "NaN", "inf", "-inf", "-0", "-0.0", "1e309", "-1e309", "1e-400",
          "9" * 40, "-" + "9" * 40, "9" * 199, "٣", "１２", "élan", "🙂", "x" * 10_000, "8,,8", "0", "-3",

@@ -7,13 +7,14 @@ import numpy as np
 import pytest
 
 from engine import checkpoint, config, presets
-from engine.config import RunConfig, from_mapping
+from engine.config import RunConfig
 from engine.datasets import from_points, load
 from engine.errors import InitWeightsError
 from engine.gradcheck import gradcheck
 from engine.init_weights import flat_params, load_into, read
 from engine.network import Network
 from engine.trainer import Trainer
+from mlp_tui.fields import from_mapping, load_checkpoint
 
 
 def traced_first_step(name):
@@ -224,7 +225,7 @@ def test_checkpoint_keeps_bias_grad_scale_and_the_points(tmp_path):
     run = config.build(cfg)
     run.trainer.train(steps=2)
     path = checkpoint.save(tmp_path / "c.npz", run.trainer, config=cfg)
-    ck = checkpoint.load(path)
+    ck = load_checkpoint(path)
     assert (ck.network.bias, ck.network.grad_scale) == (False, "sum")
     assert ck.network.params.size == 12  # 2*3 + 3*2 weights, no biases
     np.testing.assert_array_equal(ck.network.params, run.net.params)

@@ -11,6 +11,7 @@ from test_explanations import check_line
 from textual.widgets import Button, Checkbox, Input, Select
 
 from engine import config, presets
+from mlp_tui import fields
 from engine.gradients import VANISHING_RATIO, depth_trend
 from engine.network import Network
 from engine.trainer import Trainer
@@ -75,9 +76,9 @@ def test_one_unit_on_xor_gets_at_most_three_corners_right():
 
 def test_single_output_needs_two_classes_and_a_sigmoid():
     with pytest.raises(ValueError, match="^Single output: .*2 classes.*has 3"):
-        config.build(config.RunConfig(dataset="blobs", classes=3, output="sigmoid", single_output=True))
+        fields.build(config.RunConfig(dataset="blobs", classes=3, output="sigmoid", single_output=True))
     with pytest.raises(ValueError, match="^Single output: .*sigmoid; got softmax"):
-        config.validate(config.RunConfig(single_output=True))
+        fields.validate(config.RunConfig(single_output=True))
 
 
 def test_the_command_line_builds_a_single_output_network(tmp_path):
@@ -126,13 +127,13 @@ def test_perceptron_update_follows_the_rule_on_a_hand_checked_step():
 def test_perceptron_settings_outside_its_rule_are_named():
     cfg = presets.get("perceptron").config
     with pytest.raises(ValueError, match="^Optimizer: the perceptron rule is plain sgd"):
-        config.validate(cfg.replace(optimizer="adam"))
+        fields.validate(cfg.replace(optimizer="adam"))
     with pytest.raises(ValueError, match="^L2: must be 0 for the perceptron rule"):
-        config.validate(cfg.replace(l2=0.1))
+        fields.validate(cfg.replace(l2=0.1))
     with pytest.raises(ValueError, match="^Hidden layers: the perceptron is one unit, so none; got 8,8"):
-        config.validate(cfg.replace(hidden=(8, 8)))
+        fields.validate(cfg.replace(hidden=(8, 8)))
     with pytest.raises(ValueError, match="^Output: loss mse needs output .*; got step"):
-        config.validate(cfg.replace(loss="mse"))
+        fields.validate(cfg.replace(loss="mse"))
 
 
 def test_perceptron_trains_from_the_command_line(tmp_path):

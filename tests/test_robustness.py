@@ -2,7 +2,7 @@
 writes, and a long run's memory.
 
 - Form fields: every Input of the form fed nasty text through the Pilot (and typed key by key),
-  plus Hypothesis properties over ``engine.config.parse_field`` and the form's ``_accept`` path.
+  plus Hypothesis properties over ``mlp_tui.fields.parse_field`` and the form's ``_accept`` path.
 - Command line: every flag with a bad value exits 2 with one line naming the flag.
 - Files: bad datasets (CSV/NPZ/IDX), checkpoints and TOML settings give one message naming the
   file, in the dashboard and on the command line; seeded fuzzing of every loader lets nothing
@@ -45,6 +45,7 @@ from engine.errors import CheckpointError, DatasetError, EngineError
 from engine.network import MAX_HIDDEN_WIDTH, Network
 from engine.trainer import Trainer
 from helpers import screen_text
+from mlp_tui import fields
 from mlp_tui.cli import FLAG_NAMES, main
 from mlp_tui.settings_file import ConfigFileError, load_config, write_config
 from mlp_tui.widgets.hyperparams import ORDER
@@ -80,13 +81,13 @@ NASTY = ["", "   ", "\t", "nan", "NaN", "inf", "-inf", "-0", "1e309", "1e-400", 
          "1" + "0" * 150, "٣", "１２", "ünïcødé ✓", "\u200b", "x" * 10_240, "8,,8", "0", "-3", "100000",
          "8;8", "full", "1_000", "0x10", "8, 8", ","]
 
-INPUT_FIELDS = [name for name in ORDER if cfg.FIELDS[name].kind not in ("choice", "bool")]
+INPUT_FIELDS = [name for name in ORDER if fields.FIELDS[name].kind not in ("choice", "bool")]
 
 
 def range_words(name: str) -> str:
     """Text every error message of field ``name`` must contain: its allowed range (or, for the
     dataset's free text, what it accepts)."""
-    f = cfg.FIELDS[name]
+    f = fields.FIELDS[name]
     if f.kind in ("int", "batch"):
         return f"from {int(f.lo)} to {int(f.hi)}"
     if f.kind == "float":
@@ -101,7 +102,7 @@ def range_words(name: str) -> str:
 
 
 def check_message(name: str, message: str) -> None:
-    label = cfg.FIELDS[name].label
+    label = fields.FIELDS[name].label
     assert message.startswith(f"{label}: "), message
     assert range_words(name) in message, message
     assert "\n" not in message
@@ -109,7 +110,7 @@ def check_message(name: str, message: str) -> None:
 
 def check_value(name: str, value) -> None:
     """``value`` is a valid value of field ``name`` (in range, in choices)."""
-    f = cfg.FIELDS[name]
+    f = fields.FIELDS[name]
     if value is None:
         assert f.optional
     elif f.kind in ("int", "float"):
@@ -147,7 +148,7 @@ def check_form_after(app, name: str, text: str, before: tuple | None) -> None:
     form = app.form
     apply = app.query_one("#apply", Button)
     try:
-        expected, problem = cfg.parse_field(name, text), None
+        expected, problem = fields.parse_field(name, text), None
     except ValueError as e:
         expected, problem = None, str(e)
     assert app._exception is None
@@ -165,8 +166,8 @@ def check_form_after(app, name: str, text: str, before: tuple | None) -> None:
         assert form.values[name] == expected
         check_value(name, expected)
         assert not app.query_one(f"#error-{name}", Static).has_class("-shown")
-        assert apply.disabled == bool(form.errors or cfg.check(form._candidate()))
-        if cfg.FIELDS[name].live and not form.errors:
+        assert apply.disabled == bool(form.errors or fields.check(form._candidate()))
+        if fields.FIELDS[name].live and not form.errors:
             assert getattr(app.session.config, name) == expected  # applied live
 
 
@@ -219,10 +220,10 @@ async def test_typing_bad_text_key_by_key(app_factory):
                 last = getattr(before[0], name)
                 for prefix in ["", *(text[:i] for i in range(1, len(text) + 1))]:
                     try:
-                        last = cfg.parse_field(name, prefix)
+                        last = fields.parse_field(name, prefix)
                     except ValueError:
                         pass
-                if cfg.FIELDS[name].live:
+                if fields.FIELDS[name].live:
                     assert getattr(app.session.config, name) == last
                 else:
                     assert trainer_state(app.session) == before
@@ -278,7 +279,7 @@ TEXT = st.one_of(
     st.lists(st.integers(min_value=-3, max_value=1100), max_size=12).map(lambda ws: ",".join(map(str, ws))),
     st.text(min_size=190, max_size=260),
 )
-FIELD_NAMES = st.sampled_from(list(cfg.FIELDS))
+FIELD_NAMES = st.sampled_from(list(fields.FIELDS))
 PROPERTY_SETTINGS = settings(max_examples=400, deadline=None, database=None,
                              suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 
@@ -287,7 +288,7 @@ PROPERTY_SETTINGS = settings(max_examples=400, deadline=None, database=None,
 @given(name=FIELD_NAMES, text=TEXT)
 def test_parse_field_accepts_a_valid_value_or_names_the_field_and_range(name, text):
     try:
-        value = cfg.parse_field(name, text)
+        value = fields.parse_field(name, text)
     except ValueError as e:
         check_message(name, str(e))
     else:
@@ -321,7 +322,7 @@ async def test_form_accept_path_property(app_factory):
             old = form.values[name]
             form._accept(name, text)
             try:
-                value = cfg.parse_field(name, text)
+                value = fields.parse_field(name, text)
             except ValueError as e:
                 assert form.errors[name] == str(e)
                 check_message(name, str(e))
@@ -330,17 +331,17 @@ async def test_form_accept_path_property(app_factory):
             else:
                 assert name not in form.errors
                 assert form.values[name] == value
-                assert apply.disabled == bool(form.errors or cfg.check(form._candidate()))
-            cfg.validate(form.applied)  # what the trainer gets is always a valid configuration
+                assert apply.disabled == bool(form.errors or fields.check(form._candidate()))
+            fields.validate(form.applied)  # what the trainer gets is always a valid configuration
 
         accept()
         await pilot.pause()
         assert app._exception is None
         for changes in sent:
             for key, value in changes.items():
-                assert cfg.FIELDS[key].live
+                assert fields.FIELDS[key].live
                 check_value(key, value)
-        cfg.validate(app.session.config)
+        fields.validate(app.session.config)
         assert app.session.config == form.applied
     print(f"\nform: {examples} Hypothesis examples through _accept, {len(sent)} live changes sent")
 
@@ -349,7 +350,7 @@ async def test_form_accept_path_property(app_factory):
 
 
 def _bad_values(name: str) -> list[str]:
-    f = cfg.FIELDS[name]
+    f = fields.FIELDS[name]
     if f.kind == "int":
         return ["abc", "1.5", str(int(f.lo) - 1), str(int(f.hi) + 1), "1e309", "9" * 60]
     if f.kind == "float":
@@ -367,10 +368,10 @@ def _bad_values(name: str) -> list[str]:
     return []
 
 
-FIELD_CASES = [([FLAG_NAMES[name], value], FLAG_NAMES[name]) for name in cfg.FIELDS for value in _bad_values(name)]
-FIELD_CASES += [([f"{FLAG_NAMES[name]}=maybe"], FLAG_NAMES[name]) for name in cfg.FIELDS
-                if cfg.FIELDS[name].kind == "bool"]
-FIELD_CASES += [([FLAG_NAMES[name]], FLAG_NAMES[name]) for name in cfg.FIELDS if cfg.FIELDS[name].kind != "bool"]
+FIELD_CASES = [([FLAG_NAMES[name], value], FLAG_NAMES[name]) for name in fields.FIELDS for value in _bad_values(name)]
+FIELD_CASES += [([f"{FLAG_NAMES[name]}=maybe"], FLAG_NAMES[name]) for name in fields.FIELDS
+                if fields.FIELDS[name].kind == "bool"]
+FIELD_CASES += [([FLAG_NAMES[name]], FLAG_NAMES[name]) for name in fields.FIELDS if fields.FIELDS[name].kind != "bool"]
 COMMON_CASES = FIELD_CASES + [(["--preset", "nope"], "--preset"), (["--preset"], "--preset"),
                               (["--config"], "--config"), (["--load"], "--load")]
 DASHBOARD_CASES = [(["--color", "purple"], "--color"), (["--fps", "0"], "--fps"), (["--fps", "nan"], "--fps"),
@@ -423,7 +424,7 @@ def test_cli_sweep_covers_every_flag():
     flags |= {s for a in train._actions for s in a.option_strings}
     covered = {flag for _, flag in CLI_CASES}
     skipped = {"-h", "--help", "--version"} | {f for f in flags if f.startswith("--no-") and f[5:] in
-                                                 {n.replace("_", "-") for n in cfg.FIELDS}}
+                                                 {n.replace("_", "-") for n in fields.FIELDS}}
     assert flags - skipped <= covered, sorted(flags - skipped - covered)
     print(f"\ncommand line: {len(CLI_CASES)} bad flag values, {len(covered)} flags")
 
@@ -712,7 +713,7 @@ def test_fuzzed_files_only_raise_the_engines_errors(kind, good, tmp_path):
         current = cfg.RunConfig(dataset="xor", hidden=(3,))
 
         def load_and_restore():  # as Session.load does
-            ckpt = checkpoint.load(path)
+            ckpt = fields.load_checkpoint(path)
             run = cfg.build(ckpt.config or current)
             if run.net.params.shape != ckpt.network.params.shape:
                 raise CheckpointError(f"{path}: shape", str(path))

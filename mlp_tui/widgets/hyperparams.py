@@ -17,6 +17,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 from engine import config as cfg
 from engine.datasets import DATASETS
 from engine.presets import PRESETS
+from mlp_tui import fields
 from mlp_tui.widgets.select import GuardedSelect
 
 ORDER = ("dataset", "n_samples", "noise", "test_fraction", "classes", "standardize", "hidden", "activation",
@@ -58,7 +59,7 @@ class HyperparamForm(VerticalScroll, can_focus=False):
             yield Label("Preset", classes="field-label")
             yield GuardedSelect(options, prompt="choose...", id="preset", compact=True)
         for name in ORDER:
-            spec = cfg.FIELDS[name]
+            spec = fields.FIELDS[name]
             label = spec.label + ("*" if spec.live else "")
             with Horizontal(classes="field", id=f"row-{name}"):
                 yield Label(label, classes="field-label")
@@ -70,7 +71,7 @@ class HyperparamForm(VerticalScroll, can_focus=False):
                     yield Checkbox(value=bool(value), id=f"field-{name}", compact=True)
                 else:
                     suggester = SuggestFromList(DATASETS) if name == "dataset" else None
-                    yield Input(cfg.format_field(name, value), id=f"field-{name}", compact=True,
+                    yield Input(fields.format_field(name, value), id=f"field-{name}", compact=True,
                                 placeholder="(default)" if spec.optional else "", suggester=suggester, select_on_focus=False)
             yield Static("", classes="field-error", id=f"error-{name}")
         yield Static("", classes="field-error", id="form-problem")
@@ -87,7 +88,7 @@ class HyperparamForm(VerticalScroll, can_focus=False):
             value = getattr(config, name)
             widget = self.query_one(f"#field-{name}")
             if isinstance(widget, Input):
-                text = cfg.format_field(name, value)
+                text = fields.format_field(name, value)
                 if widget.value != text:
                     self._pending[name] = text
                     widget.value = text
@@ -114,7 +115,7 @@ class HyperparamForm(VerticalScroll, can_focus=False):
 
     def _refresh_apply(self) -> None:
         """Cross-field problems (e.g. a loss that needs another output) also block Apply."""
-        problems = [] if self.errors else cfg.check(self._candidate())
+        problems = [] if self.errors else fields.check(self._candidate())
         problem = self.query_one("#form-problem", Static)
         problem.update(Text(problems[0][1]) if problems else "")
         problem.set_class(bool(problems), "-shown")
@@ -125,7 +126,7 @@ class HyperparamForm(VerticalScroll, can_focus=False):
 
     def _accept(self, name: str, raw) -> None:
         try:
-            value = cfg.parse_field(name, raw)
+            value = fields.parse_field(name, raw)
         except ValueError as e:
             self._set_error(name, str(e))
             self._refresh_apply()
@@ -133,7 +134,7 @@ class HyperparamForm(VerticalScroll, can_focus=False):
         self._set_error(name, None)
         self.values[name] = value
         self._refresh_apply()
-        if cfg.FIELDS[name].live:
+        if fields.FIELDS[name].live:
             self._held.add(name)
         self._send_live()
 
@@ -152,7 +153,7 @@ class HyperparamForm(VerticalScroll, can_focus=False):
     @on(Input.Changed)
     def _input_changed(self, event: Input.Changed) -> None:
         name = (event.input.id or "").removeprefix("field-")
-        if name not in cfg.FIELDS:
+        if name not in fields.FIELDS:
             return
         event.stop()
         if self._pending.get(name) == event.value:
@@ -175,14 +176,14 @@ class HyperparamForm(VerticalScroll, can_focus=False):
                 self.post_message(self.PresetChosen(event.value))
             return
         name = (event.select.id or "").removeprefix("field-")
-        if name in cfg.FIELDS and event.value is not Select.BLANK and event.value != self.values.get(name):
+        if name in fields.FIELDS and event.value is not Select.BLANK and event.value != self.values.get(name):
             self._accept(name, str(event.value))
 
     @on(Checkbox.Changed)
     def _checkbox_changed(self, event: Checkbox.Changed) -> None:
         event.stop()
         name = (event.checkbox.id or "").removeprefix("field-")
-        if name in cfg.FIELDS:
+        if name in fields.FIELDS:
             self._accept(name, "true" if event.value else "false")
 
     @on(Button.Pressed, "#apply")
@@ -194,7 +195,7 @@ class HyperparamForm(VerticalScroll, can_focus=False):
         if self.errors:
             return False
         candidate = self._candidate()
-        if cfg.check(candidate):
+        if fields.check(candidate):
             return False
         self.post_message(self.Apply(candidate))
         return True
