@@ -13,6 +13,7 @@ import engine
 from engine import config, datasets, presets
 from engine.config import RunConfig
 from engine.network import MAX_HIDDEN_LAYERS, MAX_HIDDEN_WIDTH
+from engine.validate import FieldError
 from mlp_tui.fields import FIELDS, format_field, from_mapping, parse_field, validate
 
 NASTY = ["", " ", "\t\n", "nan", "NaN", "inf", "-inf", "-0", "-0.0", "1e309", "-1e309", "1e-400",
@@ -199,6 +200,32 @@ def test_validate_checks_the_exact_values():
         validate(RunConfig(loss="cross_entropy", output="linear"))
     with pytest.raises(ValueError, match="^Hidden layers:"):
         validate(RunConfig(hidden=(8, 2000)))
+
+
+@pytest.mark.parametrize("changes, name", [
+    ({"lr": 5000.0}, "lr"), ({"momentum": 0.9995}, "momentum"), ({"hidden": (8, 2000)}, "hidden"),
+    ({"batch_size": True}, "batch_size"), ({"n_samples": 2.5}, "n_samples"), ({"dataset": " "}, "dataset"),
+    ({"activation": "swish"}, "activation"), ({"targets": ((1.0,),)}, "dataset"),
+    ({"loss": "cross_entropy", "output": "linear"}, "output"),
+])
+def test_the_engine_refuses_a_bad_value_naming_the_field_and_the_form_words_it(changes, name):
+    bad = RunConfig(**changes)
+    with pytest.raises(FieldError) as info:
+        config.validate(bad)
+    assert info.value.field == name
+    with pytest.raises(FieldError):
+        config.build(bad)  # refused before any data is loaded
+    with pytest.raises(ValueError, match="^" + FIELDS[name].label + ": "):
+        validate(bad)
+
+
+@settings(max_examples=300, deadline=None)
+@given(name=st.sampled_from([n for n, f in FIELDS.items() if f.kind in ("int", "float", "batch", "layers")]),
+       text=NUMBERISH)
+def test_what_the_form_accepts_the_engine_accepts(name, text):
+    value = parse_or_error(name, text)
+    if value is not None or FIELDS[name].optional:
+        config.validate(RunConfig().replace(**{name: value}))
 
 
 def test_every_run_config_field_has_a_form_field():

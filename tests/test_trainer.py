@@ -9,6 +9,7 @@ from engine import Network, config, datasets, presets
 from engine.history import DecimatedSeries
 from engine.trainer import Trainer
 from mlp_tui.divergence import divergence_message
+from mlp_tui.fields import FIELDS
 
 
 def moons(n=200, seed=0):
@@ -127,6 +128,34 @@ def test_batch_size_change_mid_epoch_applies_to_the_next_batch():
     t.set_hyperparameters(batch_size=5)
     assert t.step()["batch_size"] == 5
     assert t.epoch_progress == pytest.approx(21 / moons().n_train)
+
+
+def test_the_trainer_takes_the_learning_rates_the_form_allows_and_no_others():
+    lo, hi = FIELDS["lr"].lo, FIELDS["lr"].hi
+    t = Trainer(moons_net(), moons(), optimizer="sgd", lr=hi)
+    t.set_hyperparameters(lr=lo)
+    assert t.lr == lo
+    for lr in (np.nextafter(hi, math.inf), np.nextafter(lo, 0.0), 1e6):
+        with pytest.raises(ValueError, match="^lr must be"):
+            Trainer(moons_net(), moons(), optimizer="sgd", lr=lr)
+        with pytest.raises(ValueError, match="^lr must be"):
+            t.set_hyperparameters(lr=lr)
+    assert t.lr == lo
+
+
+def test_live_changes_are_checked_without_building_a_network_or_copying_the_optimizer(monkeypatch):
+    import copy
+
+    t = Trainer(moons_net(), moons(), optimizer="momentum", lr=0.05, momentum=0.9)
+
+    def refuse(*args, **kw):
+        raise AssertionError("a live change built a network or copied the optimizer")
+    monkeypatch.setattr(Network, "__init__", refuse)
+    monkeypatch.setattr(copy, "copy", refuse)
+    t.set_hyperparameters(l1=0.01, l2=0.5, momentum=0.5)
+    assert (t.net.l1, t.net.l2, t.optimizer.momentum) == (0.01, 0.5, 0.5)
+    with pytest.raises(ValueError, match="momentum"):
+        t.set_hyperparameters(momentum=1.5)
 
 
 @pytest.mark.parametrize("changes, name", [
