@@ -26,10 +26,11 @@ from pathlib import Path
 
 import numpy as np
 
-from . import memory
+from . import memory, validate
 from .errors import DatasetError
 from .inputs import is_regular, read_input
 from .network import MAX_IO_WIDTH
+from .validate import RANGES
 
 __all__ = [
     "Dataset", "load", "describe", "DATASETS", "DEFAULTS", "MNIST_FILES", "mnist_help",
@@ -60,11 +61,7 @@ _DESCRIPTIONS = {
     "digits": "scikit-learn's 8x8 handwritten digits: 1797 images, 64 pixels in [0, 1], 10 classes",
 }
 
-N_SAMPLES_RANGE = (4, 100_000)  # generated sets
-FILE_N_SAMPLES_RANGE = (2, 10_000_000)  # subsampling a file or digits/MNIST
-NOISE_MAX = 10.0
-CLASSES_RANGE = (2, 10)
-TEST_FRACTION_MAX = 0.9
+FILE_N_SAMPLES_RANGE = (2, 10_000_000)  # subsampling a file or digits/MNIST (generated sets: RANGES)
 
 MNIST_FILES = (
     "train-images-idx3-ubyte", "train-labels-idx1-ubyte",
@@ -177,9 +174,9 @@ def load(name, n_samples=None, noise=None, test_fraction=None, seed=0, classes=N
     ``classes`` only affects spiral and blobs. ``label_column`` (CSV only) is a header name or a
     0-based column index (negative counts from the end); by default the last column.
     """
-    seed = _check_seed(seed)
+    seed = validate.whole("seed", seed)
     if test_fraction is not None:
-        test_fraction = _check_test_fraction(test_fraction)
+        test_fraction = validate.in_range("test_fraction", test_fraction)
     key = _builtin_key(name)
     if key is not None and label_column is not None:
         raise ValueError(f"label_column only applies to CSV files, not the built-in {key!r}")
@@ -248,47 +245,6 @@ def _is_int(value) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
-def _check_int(arg: str, value, lo: int, hi: int) -> int:
-    if not _is_int(value) or not lo <= value <= hi:
-        raise ValueError(f"{arg} must be an integer from {lo} to {hi}; got {value!r}")
-    return int(value)
-
-
-def _check_seed(seed) -> int:
-    if not _is_int(seed) or seed < 0:
-        raise ValueError(f"seed must be an integer >= 0; got {seed!r}")
-    return int(seed)
-
-
-def _as_float(arg: str, value, allowed: str) -> float:
-    try:
-        if isinstance(value, (bool, np.bool_, str)):
-            raise TypeError
-        return float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{arg} must be a number {allowed}; got {value!r}") from None
-
-
-def _check_test_fraction(value) -> float:
-    allowed = f"from 0 to {TEST_FRACTION_MAX}"
-    f = _as_float("test_fraction", value, allowed)
-    if not (0 <= f <= TEST_FRACTION_MAX):  # also rejects NaN
-        raise ValueError(f"test_fraction must be a number {allowed}; got {value!r}")
-    return f
-
-
-def _check_noise(value) -> float:
-    allowed = f"from 0 to {NOISE_MAX:g}"
-    f = _as_float("noise", value, allowed)
-    if not (0 <= f <= NOISE_MAX):
-        raise ValueError(f"noise must be a finite number {allowed}; got {value!r}")
-    return f
-
-
-def _check_classes(value) -> int:
-    return _check_int("classes", value, *CLASSES_RANGE)
-
-
 def _pick(value, default):
     return default if value is None else value
 
@@ -304,9 +260,9 @@ def _xor() -> Dataset:
 
 def _generated(key, n_samples, noise, test_fraction, classes, rng) -> Dataset:
     d = DEFAULTS[key]
-    n = _check_int("n_samples", _pick(n_samples, d["n_samples"]), *N_SAMPLES_RANGE)
-    sigma = _check_noise(_pick(noise, d["noise"]))
-    k = _check_classes(_pick(classes, d["classes"]))
+    n = validate.whole("n_samples", _pick(n_samples, d["n_samples"]), *RANGES["n_samples"])
+    sigma = validate.in_range("noise", _pick(noise, d["noise"]))
+    k = validate.whole("classes", _pick(classes, d["classes"]), *RANGES["classes"])
     if key not in ("spiral", "blobs"):
         k = 2  # the other sets have a fixed number of classes; `classes` is ignored
     if n < 2 * k:
@@ -393,7 +349,7 @@ def _digits_raw() -> tuple[np.ndarray, np.ndarray]:
 
 def _digits(n_samples, noise, test_fraction, rng) -> Dataset:
     if noise is not None:
-        _check_noise(noise)  # accepted for uniformity, but digits are never perturbed
+        validate.in_range("noise", noise)  # accepted for uniformity, but digits are never perturbed
     X, y = _digits_raw()
     X, y = _subsample(X, y, _check_file_n(n_samples), rng)
     names = [f"px{r}_{c}" for r in range(8) for c in range(8)]
@@ -439,10 +395,10 @@ def from_points(points, targets, test_fraction=None, seed=0, name="points") -> D
     T = _matrix("targets", targets)
     if X.shape[0] != T.shape[0]:
         raise ValueError(f"targets must have one row per point ({X.shape[0]}); got {T.shape[0]}")
-    frac = 0.0 if test_fraction is None else _check_test_fraction(test_fraction)
+    frac = 0.0 if test_fraction is None else validate.in_range("test_fraction", test_fraction)
     y = (T[:, 0] >= 0.5).astype(np.int64) if T.shape[1] == 1 else T.argmax(axis=1)
     if frac:
-        tr, te = split_indices(y, frac, np.random.default_rng(_check_seed(seed)))
+        tr, te = split_indices(y, frac, np.random.default_rng(validate.whole("seed", seed)))
     else:
         tr, te = np.arange(len(y)), np.empty(0, np.int64)
     names = [f"x{i + 1}" for i in range(X.shape[1])]
@@ -466,7 +422,7 @@ def _matrix(arg: str, rows) -> np.ndarray:
 
 def _check_file_n(n_samples) -> int | None:
     """n_samples for a file, digits or MNIST: None (all rows) or a validated int."""
-    return None if n_samples is None else _check_int("n_samples", n_samples, *FILE_N_SAMPLES_RANGE)
+    return None if n_samples is None else validate.whole("n_samples", n_samples, *FILE_N_SAMPLES_RANGE)
 
 
 def _subsample(X, y, n: int | None, rng):
@@ -496,9 +452,9 @@ def _standardized(ds: Dataset) -> Dataset:
 
 def _load_path(name, n_samples, noise, test_fraction, classes, label_column, rng) -> Dataset:
     if noise is not None:
-        _check_noise(noise)  # validated for uniformity; files are never perturbed
+        validate.in_range("noise", noise)  # validated for uniformity; files are never perturbed
     if classes is not None:
-        _check_classes(classes)
+        validate.whole("classes", classes, *RANGES["classes"])
     n_samples = _check_file_n(n_samples)
     shown = os.fspath(name) if isinstance(name, (str, os.PathLike)) else None
     if shown is None:

@@ -134,9 +134,7 @@ class Network:
         self.l1 = validate.non_negative("l1", l1)
         self.init = validate.choice("init", init if init is not None else default_init(self.activation), INITS)
         self.init_scale = validate.non_negative("init_scale", init_scale)
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise ValueError(f"seed must be an integer >= 0; got {seed!r}")
-        self.seed = int(seed)
+        self.seed = validate.whole("seed", seed)
         self.dtype = np.dtype(validate.choice("dtype", _dtype_name(dtype), DTYPES))
         self._dtype_label = _dtype_name(self.dtype)
         if not isinstance(bias, (bool, np.bool_)):

@@ -95,9 +95,7 @@ class Trainer:
         self.batch_size = self._check_batch_size(batch_size)
         self.clip_norm = validate.optional_positive("clip_norm", clip_norm)
         self.clip_value = validate.optional_positive("clip_value", clip_value)
-        if not isinstance(eval_every, int) or eval_every < 1:
-            raise ValueError(f"eval_every must be an integer >= 1; got {eval_every!r}")
-        self.eval_every = eval_every
+        self.eval_every = validate.whole("eval_every", eval_every, 1)
         self.optimizer = make_optimizer(optimizer, net.params.size, net.dtype, **optimizer_hyper)
         self.schedule = make_schedule(schedule, **(schedule_params or {}))
         self.seed = seed

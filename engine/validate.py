@@ -44,7 +44,7 @@ def number(name: str, value, lo: float = -math.inf, hi: float = math.inf, *,
            above: bool = False, below: bool = False) -> float:
     """``value`` as a finite float in [lo, hi]; ``above``/``below`` exclude lo/hi themselves."""
     try:
-        if isinstance(value, (bool, np.bool_)):  # float(True) is 1.0: a flag is not a number
+        if isinstance(value, (bool, np.bool_, str)):  # float(True) is 1.0, float("1") 1.0: not numbers
             raise TypeError
         x = float(value)
     except (TypeError, ValueError):
@@ -52,6 +52,15 @@ def number(name: str, value, lo: float = -math.inf, hi: float = math.inf, *,
     if not (math.isfinite(x) and lo <= x <= hi) or (above and x == lo) or (below and x == hi):
         raise ValueError(f"{name} must be {_wanted(lo, hi, above, below)}; got {value!r}")
     return x
+
+
+def whole(name: str, value, lo: int = 0, hi: float = math.inf) -> int:
+    """``value`` as an int in [lo, hi]: an integer type, neither a bool nor a float such as 5.0."""
+    if (isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer))
+            or not lo <= value <= hi):
+        span = f">= {lo}" if hi == math.inf else f"from {lo} to {hi}"
+        raise ValueError(f"{name} must be an integer {span}; got {value!r}")
+    return int(value)
 
 
 def positive(name: str, value) -> float:
