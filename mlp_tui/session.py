@@ -152,16 +152,12 @@ class Session(PacedControl):
             return checkpoint.save(path, self.trainer, config=self.config)
 
     def load(self, path) -> None:
-        """Load a checkpoint into a new run; nothing changes if the file is bad."""
+        """Load a checkpoint into a new run, as ``mlp-tui --load`` does; nothing changes if the
+        file is bad."""
+        from .resume import build_run, checkpoint_config
+
         ckpt = checkpoint.load(path)
-        config = ckpt.config or self.config
-        run = cfg.build(config)
-        if run.net.params.shape != ckpt.network.params.shape:
-            raise checkpoint.CheckpointError(
-                f"{ckpt.path}: network {'-'.join(map(str, ckpt.network.sizes))} does not fit the data "
-                f"({run.data.n_features} features, {run.data.n_classes} classes)", ckpt.path)
-        run.net.params[...] = ckpt.network.params
-        checkpoint.restore_trainer(ckpt, run.trainer)
+        run = build_run(checkpoint_config(ckpt, self.config), ckpt)
         self.shutdown()
         self._attach(run)
         self.controller.publish()
