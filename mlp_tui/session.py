@@ -124,15 +124,8 @@ class Session(PacedControl):
 
     def apply_live(self, changes: dict) -> None:
         """Change learning rate, batch size, regularisation, clipping or schedule while training."""
-        engine_changes = {}
         new_config = self.config.replace(**changes)
-        for key, value in changes.items():
-            if key in ("schedule", "decay", "decay_every"):
-                engine_changes["schedule"] = cfg.schedule_args(new_config)
-            elif key in ("clip_norm", "clip_value"):
-                engine_changes[key] = value or None
-            else:
-                engine_changes[key] = value
+        engine_changes = cfg.trainer_changes(new_config, changes)
         with self.controller.lock:
             self.trainer.set_hyperparameters(**engine_changes)
             self.run.config = new_config

@@ -63,3 +63,24 @@ def test_a_checkpoint_that_does_not_fit_the_data_keeps_the_run(tmp_path, session
         session.load(path)
     assert session.net is net
     np.testing.assert_array_equal(session.net.params, params)
+
+
+def _trainer_settings(trainer):
+    h = trainer.hyperparameters()
+    return {k: h[k] for k in ("lr", "batch_size", "clip_norm", "clip_value", "schedule", "schedule_params",
+                              "momentum")}
+
+
+@pytest.mark.parametrize("changes", [{"clip_norm": 0.0, "clip_value": 0.0},  # 0 turns clipping off
+                                     {"schedule": "step", "decay": 0.25, "decay_every": 3},
+                                     {"decay": 0.1}, {"lr": 0.5, "momentum": 0.7, "batch_size": 4}])
+def test_settings_changed_live_reach_the_trainer_as_a_new_run_would_get_them(changes):
+    start = cfg.RunConfig(dataset="xor", hidden=(3,), optimizer="momentum", clip_norm=2.0, clip_value=1.0,
+                          schedule="exponential", decay=0.5)
+    s = Session(cfg.build(start))
+    try:
+        s.apply_live(changes)
+        fresh = cfg.build(start.replace(**changes))
+        assert _trainer_settings(s.trainer) == _trainer_settings(fresh.trainer)
+    finally:
+        s.shutdown()
