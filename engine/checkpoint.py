@@ -18,8 +18,8 @@ import numpy as np
 from . import memory
 from .atomic import atomic_write
 from .config import RunConfig, from_mapping
-from .errors import CheckpointError
-from .inputs import is_regular, read_input
+from .errors import CheckpointError, file_error
+from .inputs import is_regular, not_a_file, read_input
 from .network import Network, validate_sizes
 
 FORMAT = "mlp-tui-checkpoint"
@@ -66,7 +66,7 @@ def save(path, trainer=None, net=None, config: RunConfig | None = None) -> Path:
         with atomic_write(path) as f:
             np.savez(f, **arrays)
     except OSError as e:
-        raise CheckpointError(f"{path}: cannot save: {e.strerror or e}", str(path)) from None
+        raise CheckpointError(file_error(str(path), "cannot save", e), str(path)) from None
     return path
 
 
@@ -74,17 +74,16 @@ def load(path) -> Checkpoint:
     """Read a checkpoint; raises CheckpointError naming the file and what is wrong."""
     path = Path(path).expanduser()
     where = str(path)
-    if not path.exists():
-        raise CheckpointError(f"{where}: no such file", where)
-    if path.is_dir():
-        raise CheckpointError(f"{where}: is a folder, not a checkpoint file", where)
+    problem = not_a_file(path, where, "checkpoint file")
+    if problem:
+        raise CheckpointError(problem, where)
     # A regular file is opened by path; a pipe is read once, within the memory budget.
     source = path if is_regular(path) else BytesIO(read_input(path, where, memory.budget(), CheckpointError))
     try:
         with np.load(source, allow_pickle=False) as npz:
             arrays = {k: npz[k] for k in npz.files}
-    except PermissionError:
-        raise CheckpointError(f"{where}: permission denied", where) from None
+    except PermissionError as e:
+        raise CheckpointError(file_error(where, "cannot read the file", e), where) from None
     except _READ_ERRORS as e:
         try:
             empty = path.stat().st_size == 0

@@ -18,7 +18,7 @@ import sys
 from dataclasses import fields
 
 from engine.config import FIELDS, RunConfig, check, parse_field, validate
-from engine.errors import EngineError, InitWeightsError
+from engine.errors import EngineError, InitWeightsError, os_error_text
 
 from . import __version__
 from .pace import DEFAULT_SPEED, format_speed, parse_speed
@@ -413,7 +413,7 @@ def _train(args, config: RunConfig, run) -> int:
 def _one_line_error(e: BaseException) -> str:
     if isinstance(e, OSError) and not isinstance(e, EngineError):
         if e.filename is not None and e.strerror:
-            return f"{e.filename}: {e.strerror}"
+            return f"{e.filename}: {os_error_text(e)}"
         return str(e) or type(e).__name__
     return str(e) or type(e).__name__
 

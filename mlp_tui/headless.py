@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from engine.atomic import atomic_write, not_replaceable
-from engine.errors import EngineError
+from engine.errors import EngineError, file_error
 
 from .stopping import StopRequested, StopSignals, quietly
 
@@ -69,10 +69,8 @@ def _write_bytes(path, data: bytes) -> None:
     try:
         with atomic_write(Path(shown).expanduser()) as f:
             f.write(data)
-    except PermissionError:
-        raise OSError(f"{shown}: cannot write: permission denied") from None
     except OSError as e:
-        raise OSError(f"{shown}: cannot write: {e.strerror or e}") from None
+        raise OSError(file_error(shown, "cannot write", e)) from None
 
 
 def write_json(path, config, records: list[dict], final: dict) -> None:

@@ -23,8 +23,8 @@ from pathlib import Path
 
 from engine.atomic import atomic_write
 from engine.config import FIELDS, RunConfig, from_mapping
-from engine.errors import EngineError
-from engine.inputs import read_input
+from engine.errors import EngineError, file_error, not_utf8
+from engine.inputs import not_a_file, read_input
 from mlp_tui.pace import parse_speed
 
 # Keys that set up the dashboard rather than the training run: name -> parser (raises ValueError).
@@ -53,17 +53,15 @@ def read_config(path) -> dict:
     """The TOML file's top-level table. Raises ConfigFileError naming the file (and line)."""
     shown = os.fspath(path)
     p = Path(shown).expanduser()
-    if not p.exists():
-        raise ConfigFileError(f"{shown}: no such file", shown)
-    if p.is_dir():
-        raise ConfigFileError(f"{shown}: is a folder, not a settings file", shown)
+    problem = not_a_file(p, shown, "settings file")
+    if problem:
+        raise ConfigFileError(problem, shown)
     raw = read_input(p, shown, MAX_BYTES, ConfigFileError)  # no hang on a FIFO, no /dev/zero
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
-        line = raw[:e.start].count(b"\n") + 1
-        raise ConfigFileError(f"{shown}: line {line}: not valid UTF-8 text; save the file as UTF-8",
-                              shown, line) from None
+        message, line = not_utf8(shown, raw, e)
+        raise ConfigFileError(message, shown, line) from None
     if not text.strip():  # valid TOML, but a 0-byte settings file is a failed save or the wrong file
         raise ConfigFileError(f"{shown}: the settings file is empty; write 'key = value' lines "
                               f"such as lr = 0.01", shown)
@@ -156,8 +154,6 @@ def write_config(path, config: RunConfig, dashboard: dict | None = None) -> Path
     try:
         with atomic_write(p) as f:
             f.write(data)
-    except PermissionError:
-        raise ConfigFileError(f"{shown}: cannot save: permission denied", shown) from None
     except OSError as e:
-        raise ConfigFileError(f"{shown}: cannot save: {e.strerror or e}", shown) from None
+        raise ConfigFileError(file_error(shown, "cannot save", e), shown) from None
     return p
