@@ -3,6 +3,7 @@ import builtins
 import errno
 import io
 import os
+
 import pytest
 
 from engine import checkpoint, config as cfg, datasets
