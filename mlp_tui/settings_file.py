@@ -52,7 +52,16 @@ _AT_LINE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 def read_config(path) -> dict:
     """The TOML file's top-level table. Raises ConfigFileError naming the file (and line)."""
     shown = os.fspath(path)
-    p = Path(shown).expanduser()
+    data = _parse_toml(_read_text(Path(shown).expanduser(), shown), shown)
+    for key, value in data.items():
+        if isinstance(value, dict):
+            raise ConfigFileError(f"{shown}: sections such as [{key}] are not supported; "
+                                  f"write plain 'key = value' lines", shown)
+    return data
+
+
+def _read_text(p: Path, shown: str) -> str:
+    """The file's text: UTF-8, not empty."""
     problem = not_a_file(p, shown, "settings file")
     if problem:
         raise ConfigFileError(problem, shown)
@@ -65,28 +74,34 @@ def read_config(path) -> dict:
     if not text.strip():  # valid TOML, but a 0-byte settings file is a failed save or the wrong file
         raise ConfigFileError(f"{shown}: the settings file is empty; write 'key = value' lines "
                               f"such as lr = 0.01", shown)
+    return text
+
+
+def _parse_toml(text: str, shown: str) -> dict:
+    """The TOML table; a syntax error names its line."""
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        message = str(e)
-        line = getattr(e, "lineno", None)
-        m = _AT_LINE.search(message)
-        if m:
-            line = int(m.group(1))
-            message = message[:m.start()]
-        elif message.endswith("(at end of document)"):
-            line = text.count("\n") + (0 if text.endswith("\n") else 1)
-            message = message[:-len("(at end of document)")].rstrip() + " at the end of the file"
+        message, line = _toml_problem(e, text)
         where = f"line {line}: " if line else ""
         raise ConfigFileError(f"{shown}: {where}invalid TOML: {message}", shown, line) from None
     except RecursionError:  # tomllib recurses once per nested array or inline table
         raise ConfigFileError(f"{shown}: values nested too deeply; a settings file holds plain "
                               f"'key = value' lines", shown) from None
-    for key, value in data.items():
-        if isinstance(value, dict):
-            raise ConfigFileError(f"{shown}: sections such as [{key}] are not supported; "
-                                  f"write plain 'key = value' lines", shown)
-    return data
+
+
+def _toml_problem(e, text: str) -> tuple[str, int | None]:
+    """tomllib's message without its position, and the line it names."""
+    message = str(e)
+    line = getattr(e, "lineno", None)
+    m = _AT_LINE.search(message)
+    if m:
+        line = int(m.group(1))
+        message = message[:m.start()]
+    elif message.endswith("(at end of document)"):
+        line = text.count("\n") + (0 if text.endswith("\n") else 1)
+        message = message[:-len("(at end of document)")].rstrip() + " at the end of the file"
+    return message, line
 
 
 def load_config(path, base: RunConfig | None = None) -> RunConfig:
