@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from . import memory
-from .atomic import atomic_write
+from .atomic import atomic_write, missing_place
 from .config import RunConfig, from_mapping
 from .errors import CheckpointError, file_error
 from .inputs import is_regular, not_a_file, read_input
@@ -60,8 +60,9 @@ def save(path, trainer=None, net=None, config: RunConfig | None = None) -> Path:
         arrays.update({f"opt/{k}": np.asarray(v) for k, v in trainer.optimizer.state_dict().items()})
         arrays.update({f"hist/{k}": v for k, v in trainer.history.state().items()})
     arrays["meta"] = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
-    if not path.parent.is_dir():
-        raise CheckpointError(f"{path}: cannot save, folder {path.parent} does not exist", str(path))
+    problem = missing_place(path, str(path), "cannot save")
+    if problem:
+        raise CheckpointError(problem, str(path))
     try:
         with atomic_write(path) as f:
             np.savez(f, **arrays)

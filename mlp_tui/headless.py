@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from engine.atomic import atomic_write, not_replaceable
+from engine.atomic import atomic_write, missing_place, not_replaceable
 from engine.errors import EngineError, file_error
 
 from .stopping import StopRequested, StopSignals, quietly
@@ -48,16 +48,14 @@ def check_output_path(path) -> str | None:
     """Why ``path`` cannot be written (one line naming it), or None if it looks writable."""
     shown = os.fspath(path)
     p = Path(shown).expanduser()
-    if p.is_dir():
-        return f"{shown}: cannot write, it is a folder"
+    problem = missing_place(p, shown, "cannot write")
+    if problem:
+        return problem
     reason = not_replaceable(p)
     if reason:
         return f"{shown}: cannot write, {reason}"
-    parent = p.parent
-    if not parent.is_dir():
-        return f"{shown}: cannot write, folder {parent} does not exist"
-    if not os.access(parent, os.W_OK):
-        return f"{shown}: cannot write, permission denied in folder {parent}"
+    if not os.access(p.parent, os.W_OK):
+        return f"{shown}: cannot write, permission denied in folder {p.parent}"
     return None
 
 

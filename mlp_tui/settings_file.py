@@ -21,7 +21,7 @@ import re
 import sys
 from pathlib import Path
 
-from engine.atomic import atomic_write
+from engine.atomic import atomic_write, missing_place
 from engine.config import FIELDS, RunConfig, from_mapping
 from engine.errors import EngineError, file_error, not_utf8
 from engine.inputs import not_a_file, read_input
@@ -161,10 +161,9 @@ def write_config(path, config: RunConfig, dashboard: dict | None = None) -> Path
     ConfigFileError naming the file."""
     shown = os.fspath(path)
     p = Path(shown).expanduser()
-    if p.is_dir():
-        raise ConfigFileError(f"{shown}: cannot save, it is a folder", shown)
-    if not p.parent.is_dir():
-        raise ConfigFileError(f"{shown}: cannot save, folder {p.parent} does not exist", shown)
+    problem = missing_place(p, shown, "cannot save")
+    if problem:
+        raise ConfigFileError(problem, shown)
     data = dumps_config(config, dashboard).encode("utf-8")
     try:
         with atomic_write(p) as f:
