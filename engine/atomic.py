@@ -19,6 +19,16 @@ def _umask() -> int:
     return mask
 
 
+def missing_place(path: Path, shown: str, doing: str) -> str | None:
+    """Why no file can be written at ``path`` (a folder is there, its folder does not exist), in
+    one line naming ``shown`` and what was being done ("cannot save"), or None."""
+    if path.is_dir():
+        return f"{shown}: {doing}, it is a folder"
+    if not path.parent.is_dir():
+        return f"{shown}: {doing}, folder {path.parent} does not exist"
+    return None
+
+
 def not_replaceable(path) -> str | None:
     """Why the thing at ``path`` must not be replaced by a file (a symbolic link, a pipe, a
     device: renaming over /dev/null as root would delete the device), or None."""

@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 
 from . import memory
-from .atomic import atomic_write
-from .errors import CheckpointError
-from .inputs import is_regular, read_input
+from .atomic import atomic_write, missing_place
+from .errors import CheckpointError, file_error
+from .inputs import is_regular, not_a_file, read_input
 from .network import Network, validate_sizes
 
 FORMAT = "mlp-tui-checkpoint"
@@ -62,13 +62,14 @@ def save(path, trainer=None, net=None, config=None) -> Path:
         arrays.update({f"opt/{k}": np.asarray(v) for k, v in trainer.optimizer.state_dict().items()})
         arrays.update({f"hist/{k}": v for k, v in trainer.history.state().items()})
     arrays["meta"] = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
-    if not path.parent.is_dir():
-        raise CheckpointError(f"{path}: cannot save, folder {path.parent} does not exist", str(path))
+    problem = missing_place(path, str(path), "cannot save")
+    if problem:
+        raise CheckpointError(problem, str(path))
     try:
         with atomic_write(path) as f:
             np.savez(f, **arrays)
     except OSError as e:
-        raise CheckpointError(f"{path}: cannot save: {e.strerror or e}", str(path)) from None
+        raise CheckpointError(file_error(str(path), "cannot save", e), str(path)) from None
     return path
 
 
@@ -76,17 +77,32 @@ def load(path) -> Checkpoint:
     """Read a checkpoint; raises CheckpointError naming the file and what is wrong."""
     path = Path(path).expanduser()
     where = str(path)
-    if not path.exists():
-        raise CheckpointError(f"{where}: no such file", where)
-    if path.is_dir():
-        raise CheckpointError(f"{where}: is a folder, not a checkpoint file", where)
+    arrays = _read_arrays(path, where)
+    meta = _read_metadata(arrays, where)
+    try:
+        net = _network(meta, arrays, where)
+        config = _config(meta, where)
+    except (CheckpointError, memory.MemoryBudgetError):
+        raise
+    except (KeyError, TypeError, ValueError) as e:
+        raise CheckpointError(f"{where}: inconsistent metadata: {e}", where) from None
+    opt = {k[4:]: v for k, v in arrays.items() if k.startswith("opt/")}
+    hist = {k[5:]: v for k, v in arrays.items() if k.startswith("hist/")}
+    return Checkpoint(where, net, config, meta, opt, hist, arrays.get("perm"))
+
+
+def _read_arrays(path: Path, where: str) -> dict:
+    """Every array in the file, read at once."""
+    problem = not_a_file(path, where, "checkpoint file")
+    if problem:
+        raise CheckpointError(problem, where)
     # A regular file is opened by path; a pipe is read once, within the memory budget.
     source = path if is_regular(path) else BytesIO(read_input(path, where, memory.budget(), CheckpointError))
     try:
         with np.load(source, allow_pickle=False) as npz:
-            arrays = {k: npz[k] for k in npz.files}
-    except PermissionError:
-        raise CheckpointError(f"{where}: permission denied", where) from None
+            return {k: npz[k] for k in npz.files}
+    except PermissionError as e:
+        raise CheckpointError(file_error(where, "cannot read the file", e), where) from None
     except _READ_ERRORS as e:
         try:
             empty = path.stat().st_size == 0
@@ -94,6 +110,11 @@ def load(path) -> Checkpoint:
             empty = False
         kind = "empty file" if empty else "not a valid .npz checkpoint (truncated or corrupt?)"
         raise CheckpointError(f"{where}: {kind} ({type(e).__name__})", where) from None
+
+
+def _read_metadata(arrays: dict, where: str) -> dict:
+    """The JSON metadata (taken out of ``arrays``), checked to be an mlp-tui checkpoint this
+    version can read."""
     if "meta" not in arrays:
         raise CheckpointError(f"{where}: not an mlp-tui checkpoint (no metadata; a plain .npz dataset?)", where)
     try:
@@ -109,37 +130,40 @@ def load(path) -> Checkpoint:
         raise CheckpointError(f"{where}: metadata is corrupt (format version {version!r})", where)
     if version > VERSION:
         raise CheckpointError(f"{where}: written by a newer mlp-tui (format {version})", where)
-    try:
-        arch = dict(meta["network"])
-        leak = arch.pop("leak", None)
-        sizes = validate_sizes(arch.get("sizes"))
-        params = arrays.pop("params")
-        # Checked before the network is built: metadata can declare a network far larger than
-        # the file (and than memory); its parameters must be in the file and fit the budget.
-        wanted = (memory.n_params(sizes, arch.get("bias", True)),)
-        if params.shape != wanted:
-            raise CheckpointError(f"{where}: parameters have shape {params.shape}, the architecture "
-                                  f"{'-'.join(map(str, sizes))} needs {wanted}", where)
-        memory.require(f"{where}: its network {'-'.join(map(str, sizes))}",
-                       memory.PARAM_COPIES * params.itemsize * params.size)
-        net = Network(**arch)
-        if leak is not None:
-            net.leak = leak
-        if not np.all(np.isfinite(params)):
-            raise CheckpointError(f"{where}: parameters contain NaN or infinity", where)
-        net.params[...] = params
-        settings = meta.get("config")
-        if settings is not None and not isinstance(settings, dict):
-            raise CheckpointError(f"{where}: inconsistent metadata: config must be a table of settings, "
-                                  f"not {type(settings).__name__}", where)
-        config = settings or None
-    except (CheckpointError, memory.MemoryBudgetError):
-        raise
-    except (KeyError, TypeError, ValueError) as e:
-        raise CheckpointError(f"{where}: inconsistent metadata: {e}", where) from None
-    opt = {k[4:]: v for k, v in arrays.items() if k.startswith("opt/")}
-    hist = {k[5:]: v for k, v in arrays.items() if k.startswith("hist/")}
-    return Checkpoint(where, net, config, meta, opt, hist, arrays.get("perm"))
+    return meta
+
+
+def _network(meta: dict, arrays: dict, where: str) -> Network:
+    """A new network of the stored architecture holding the stored parameters (taken out of
+    ``arrays``)."""
+    arch = dict(meta["network"])
+    leak = arch.pop("leak", None)
+    sizes = validate_sizes(arch.get("sizes"))
+    params = arrays.pop("params")
+    # Checked before the network is built: metadata can declare a network far larger than
+    # the file (and than memory); its parameters must be in the file and fit the budget.
+    wanted = (memory.n_params(sizes, arch.get("bias", True)),)
+    if params.shape != wanted:
+        raise CheckpointError(f"{where}: parameters have shape {params.shape}, the architecture "
+                              f"{'-'.join(map(str, sizes))} needs {wanted}", where)
+    memory.require(f"{where}: its network {'-'.join(map(str, sizes))}",
+                   memory.PARAM_COPIES * params.itemsize * params.size)
+    net = Network(**arch)
+    if leak is not None:
+        net.leak = leak
+    if not np.all(np.isfinite(params)):
+        raise CheckpointError(f"{where}: parameters contain NaN or infinity", where)
+    net.params[...] = params
+    return net
+
+
+def _config(meta: dict, where: str) -> dict | None:
+    """The run's settings stored with the network, or None (a bare network, an old file)."""
+    settings = meta.get("config")
+    if settings is not None and not isinstance(settings, dict):
+        raise CheckpointError(f"{where}: inconsistent metadata: config must be a table of settings, "
+                              f"not {type(settings).__name__}", where)
+    return settings or None
 
 
 def restore_trainer(ckpt: Checkpoint, trainer) -> None:

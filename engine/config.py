@@ -256,6 +256,30 @@ def optimizer_args(config: RunConfig) -> dict:
     return {"momentum": config.momentum} if config.optimizer in ("momentum", "nesterov") else {}
 
 
+# The fields behind the trainer's schedule; every other trainer setting is the field of its name.
+SCHEDULE_FIELDS = ("schedule", "decay", "decay_every")
+
+
+def trainer_settings(config: RunConfig) -> dict:
+    """The trainer's changeable settings for a config, as ``Trainer.set_hyperparameters`` takes
+    them: clipping 0 means off (None), the schedule is (name, parameters), momentum only for the
+    optimizers that use it."""
+    return {"lr": config.lr, "batch_size": config.batch_size, "clip_norm": config.clip_norm or None,
+            "clip_value": config.clip_value or None, "schedule": schedule_args(config),
+            **optimizer_args(config)}
+
+
+def trainer_changes(config: RunConfig, changed) -> dict:
+    """The trainer settings that changing the fields ``changed`` gave ``config``; fields the
+    trainer passes on (l1, l2, momentum with an optimizer without it) go as they are."""
+    settings = trainer_settings(config)
+    out = {}
+    for name in changed:
+        key = "schedule" if name in SCHEDULE_FIELDS else name
+        out[key] = settings[key] if key in settings else getattr(config, name)
+    return out
+
+
 @dataclass
 class Run:
     """A dataset, a network and its trainer, built from one RunConfig."""
@@ -316,8 +340,8 @@ def build(config: RunConfig, data=None) -> Run:
         from .init_weights import load_into
 
         load_into(config.init_weights, net)
-    name, params = schedule_args(config)
-    trainer = Trainer(net, data, optimizer=config.optimizer, lr=config.lr, batch_size=config.batch_size,
-                      schedule=name, schedule_params=params, clip_norm=config.clip_norm or None,
-                      clip_value=config.clip_value or None, seed=config.seed, **optimizer_args(config))
+    settings = trainer_settings(config)
+    name, params = settings.pop("schedule")
+    trainer = Trainer(net, data, optimizer=config.optimizer, schedule=name, schedule_params=params,
+                      seed=config.seed, **settings)
     return Run(config, data, net, trainer)

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from . import memory, validate
-from .errors import DatasetError
+from .errors import DatasetError, file_error, not_utf8
 from .inputs import is_regular, read_input
 from .network import MAX_IO_WIDTH
 from .validate import RANGES
@@ -494,12 +494,8 @@ def _read_bytes(path: str, shown: str, limit: int = -1) -> bytes:
     try:
         with open(path, "rb") as f:
             return f.read(limit)
-    except PermissionError:
-        raise DatasetError(f"{shown}: cannot read the file: permission denied",
-                           path=shown) from None
     except OSError as e:
-        raise DatasetError(f"{shown}: cannot read the file: {e.strerror or e}",
-                           path=shown) from None
+        raise DatasetError(file_error(shown, "cannot read the file", e), path=shown) from None
 
 
 def _read_input(path: str, shown: str) -> bytes:
@@ -565,9 +561,8 @@ def _decode_text(raw: bytes, shown: str) -> str:
         if e.start < _SNIFF_BYTES:
             raise DatasetError(f"{shown}: looks like a binary file, not CSV "
                                f"(byte {e.start} is not UTF-8 text)", path=shown) from None
-        line = raw.count(b"\n", 0, e.start) + 1
-        raise DatasetError(f"{shown}: line {line}: not valid UTF-8 text; save the file as UTF-8",
-                           path=shown, line=line) from None
+        message, line = not_utf8(shown, raw, e)
+        raise DatasetError(message, path=shown, line=line) from None
 
 
 def _content(line: str) -> str:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import InitWeightsError
+from .errors import InitWeightsError, file_error
 
 MAX_BYTES = 200_000_000  # far above the largest network's weights as JSON text
 
@@ -40,8 +40,8 @@ def read(path) -> dict[str, np.ndarray]:
         if p.stat().st_size > MAX_BYTES:
             raise InitWeightsError(f"{shown}: too large for initial weights (over {MAX_BYTES} bytes)", shown)
         return _read_npz(p) if suffix == ".npz" else _read_json(p, shown)
-    except PermissionError:
-        raise InitWeightsError(f"{shown}: cannot read the file: permission denied", shown) from None
+    except PermissionError as e:
+        raise InitWeightsError(file_error(shown, "cannot read the file", e), shown) from None
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError) as e:
         raise InitWeightsError(f"{shown}: not a valid .npz file ({type(e).__name__})", shown) from None
     except (UnicodeDecodeError, json.JSONDecodeError) as e:

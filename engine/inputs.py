@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import stat
+from pathlib import Path
 
+from .errors import file_error
 from .memory import format_size
 
 _CHUNK = 1 << 20
@@ -20,6 +22,17 @@ def is_regular(path) -> bool:
         return stat.S_ISREG(os.stat(path).st_mode)
     except OSError:
         return False
+
+
+def not_a_file(path, shown: str, kind: str) -> str | None:
+    """Why ``path`` cannot be read as a ``kind`` (it is missing or a folder), in one line naming
+    ``shown``; None when it can be tried."""
+    path = Path(path)
+    if not path.exists():
+        return f"{shown}: no such file"
+    if path.is_dir():
+        return f"{shown}: is a folder, not a {kind}"
+    return None
 
 
 def kind_of(mode: int) -> str:
@@ -60,10 +73,8 @@ def read_input(path, shown: str, limit: int, error) -> bytes:
         if not raw:
             raise error(f"{shown}: a pipe with nothing written to it", path=shown)
         return raw
-    except PermissionError:
-        raise error(f"{shown}: cannot read the file: permission denied", path=shown) from None
     except OSError as e:
-        raise error(f"{shown}: cannot read the file: {e.strerror or e}", path=shown) from None
+        raise error(file_error(shown, "cannot read the file", e), path=shown) from None
 
 
 def _read_capped(fd: int, shown: str, limit: int, error) -> bytes:

@@ -16,7 +16,6 @@ from textual.reactive import reactive
 from textual.widgets import Input, Static, Tab, Tabs
 
 from engine import config as cfg
-from engine.checkpoint import restore_trainer
 from engine.derivation import output_delta_name
 from engine.errors import EngineError
 from mlp_tui import fields
@@ -481,15 +480,8 @@ class MlpApp(App):
             self._blas.restore_original_limits()
 
 
-def run_dashboard(config: cfg.RunConfig, options: DashboardOptions, run: cfg.Run | None = None,
-                  checkpoint=None) -> int:
-    """Open the dashboard on ``run`` (built from ``config``, plus ``checkpoint`` if given, when no
-    run is passed; the CLI passes a run with its checkpoint already restored)."""
-    if run is None:
-        run = fields.build(config)
-        if checkpoint is not None:
-            run.net.params[...] = checkpoint.network.params
-            restore_trainer(checkpoint, run.trainer)
+def run_dashboard(run: cfg.Run, options: DashboardOptions) -> int:
+    """Open the dashboard on ``run`` (the CLI builds it, from a checkpoint if one is given)."""
     session = Session(run, speed=options.speed)
     app = MlpApp(session, options)
 

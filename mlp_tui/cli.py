@@ -18,7 +18,7 @@ import sys
 from dataclasses import fields
 
 from engine.config import RunConfig
-from engine.errors import EngineError, InitWeightsError
+from engine.errors import EngineError, InitWeightsError, os_error_text
 
 from . import __version__
 from .fields import FIELDS, check, parse_field, validate
@@ -330,14 +330,9 @@ def resolve_config(args, checkpoint=None) -> RunConfig:
     if preset is not None:
         config = get(preset).config
     if checkpoint is not None:
-        if checkpoint.config is not None:
-            config = checkpoint.config
-        else:  # an old or bare checkpoint: take the architecture from its network
-            net = checkpoint.network
-            config = config.replace(hidden=tuple(net.sizes[1:-1]), activation=net.activation,
-                                    output=net.output, loss=net.loss, dtype=str(net.config()["dtype"]),
-                                    l1=float(net.l1), l2=float(net.l2), bias=net.bias,
-                                    grad_scale=net.grad_scale)
+        from .resume import checkpoint_config
+
+        config = checkpoint_config(checkpoint, config)
     config_path = getattr(args, "config", None)
     if config_path is not None:
         from .settings_file import load_config
@@ -357,25 +352,6 @@ def resolve_config(args, checkpoint=None) -> RunConfig:
         return validate(config)
     except ValueError as e:  # a preset or file value out of range: validate names the field
         raise UsageError(str(e)) from None
-
-
-def build_run(config: RunConfig, checkpoint=None):
-    """Load the dataset and build the network and trainer; with a checkpoint, continue from it."""
-    from engine.checkpoint import restore_trainer
-    from .fields import build
-    from engine.errors import CheckpointError
-
-    run = build(config)
-    if checkpoint is not None:
-        have, want = run.net.params.shape, checkpoint.network.params.shape
-        if have != want:
-            raise CheckpointError(f"{checkpoint.path}: its network {'-'.join(map(str, checkpoint.network.sizes))} "
-                                  f"does not match the settings' {'-'.join(map(str, run.net.sizes))}",
-                                  checkpoint.path)
-        run.net.params[...] = checkpoint.network.params
-        run.net.leak = checkpoint.network.leak
-        restore_trainer(checkpoint, run.trainer)
-    return run
 
 
 # ----------------------------------------------------------------------------------- commands
@@ -416,7 +392,7 @@ def no_terminal() -> int | None:
     return _fail(f"the dashboard needs a terminal; to train without one use `{PROG} train`", 2)
 
 
-def _dashboard(args, config: RunConfig, run, checkpoint) -> int:
+def _dashboard(args, run) -> int:
     if (status := no_terminal()) is not None:
         return status
     options = dashboard_options(args)
@@ -424,7 +400,7 @@ def _dashboard(args, config: RunConfig, run, checkpoint) -> int:
         from mlp_tui.app import run_dashboard
     except ImportError as e:
         raise EngineError(f"the dashboard cannot start: {e}") from None
-    result = run_dashboard(config, options, run=run, checkpoint=checkpoint)
+    result = run_dashboard(run, options)
     return int(result or 0)
 
 
@@ -438,7 +414,7 @@ def _train(args, config: RunConfig, run) -> int:
 def _one_line_error(e: BaseException) -> str:
     if isinstance(e, OSError) and not isinstance(e, EngineError):
         if e.filename is not None and e.strerror:
-            return f"{e.filename}: {e.strerror}"
+            return f"{e.filename}: {os_error_text(e)}"
         return str(e) or type(e).__name__
     return str(e) or type(e).__name__
 
@@ -481,6 +457,8 @@ def _main(argv) -> int:
             clash = output_clash(args, config)
             if clash:
                 raise UsageError(clash)
+        from .resume import build_run
+
         run = build_run(config, checkpoint)  # a bad dataset fails here, before any dashboard opens
     except (UsageError, InitWeightsError) as e:  # an initial-weights file is an argument
         return _fail(str(e), 2)
@@ -489,6 +467,6 @@ def _main(argv) -> int:
     try:
         if args.command == "train":
             return _train(args, config, run)
-        return _dashboard(args, config, run, checkpoint)
+        return _dashboard(args, run)
     except (EngineError, OSError) as e:
         return _fail(_one_line_error(e), 1)

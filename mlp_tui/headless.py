@@ -19,8 +19,8 @@ import sys
 import time
 from pathlib import Path
 
-from engine.atomic import atomic_write, not_replaceable
-from engine.errors import EngineError
+from engine.atomic import atomic_write, missing_place, not_replaceable
+from engine.errors import EngineError, file_error
 
 from .divergence import divergence_message
 from .stopping import StopRequested, StopSignals, quietly
@@ -49,16 +49,14 @@ def check_output_path(path) -> str | None:
     """Why ``path`` cannot be written (one line naming it), or None if it looks writable."""
     shown = os.fspath(path)
     p = Path(shown).expanduser()
-    if p.is_dir():
-        return f"{shown}: cannot write, it is a folder"
+    problem = missing_place(p, shown, "cannot write")
+    if problem:
+        return problem
     reason = not_replaceable(p)
     if reason:
         return f"{shown}: cannot write, {reason}"
-    parent = p.parent
-    if not parent.is_dir():
-        return f"{shown}: cannot write, folder {parent} does not exist"
-    if not os.access(parent, os.W_OK):
-        return f"{shown}: cannot write, permission denied in folder {parent}"
+    if not os.access(p.parent, os.W_OK):
+        return f"{shown}: cannot write, permission denied in folder {p.parent}"
     return None
 
 
@@ -70,10 +68,8 @@ def _write_bytes(path, data: bytes) -> None:
     try:
         with atomic_write(Path(shown).expanduser()) as f:
             f.write(data)
-    except PermissionError:
-        raise OSError(f"{shown}: cannot write: permission denied") from None
     except OSError as e:
-        raise OSError(f"{shown}: cannot write: {e.strerror or e}") from None
+        raise OSError(file_error(shown, "cannot write", e)) from None
 
 
 def write_json(path, config, records: list[dict], final: dict) -> None:
@@ -184,19 +180,25 @@ def run_headless(run, epochs: int, json_path=None, csv_path=None, save_path=None
     128 + signal number for SIGTERM, SIGHUP or a broken pipe.
     """
     stream = sys.stdout if stream is None else stream
-    trainer = run.trainer
-    outputs = [p for p in (json_path, csv_path, save_path) if p is not None]
-    for p in outputs:  # fail before a long run, not after it
-        problem = check_output_path(p)
-        if problem:
-            _err(f"error: {problem}")
-            return 1
+    problem = _output_problem(json_path, csv_path, save_path)
+    if problem:  # fail before a long run, not after it
+        _err(f"error: {problem}")
+        return 1
 
     with StopSignals() as stop:  # until the outputs are written: a second ctrl+c cannot lose them
-        status, epochs_run, seconds, samples, logged = _train_until(trainer, epochs, progress, stream, stop,
+        status, epochs_run, seconds, samples, logged = _train_until(run.trainer, epochs, progress, stream, stop,
                                                                     steps, log_every)
         return _finish(run, status, stop, epochs_run, seconds, samples, stream, json_path, csv_path,
                        save_path, logged if log_every is not None else None)
+
+
+def _output_problem(*paths) -> str | None:
+    """Why the first of the requested output ``paths`` (None: not requested) cannot be written."""
+    for path in paths:
+        problem = check_output_path(path) if path is not None else None
+        if problem:
+            return problem
+    return None
 
 
 def _train_until(trainer, epochs: int, progress: str, stream, stop: "StopSignals", steps: int | None = None,
@@ -240,6 +242,19 @@ def _finish(run, status: str, stop: "StopSignals", epochs_run: int, seconds: flo
     """Report the end of the run and write the outputs (the history: ``logged``, else the
     trainer's); returns the exit status."""
     trainer = run.trainer
+    _report_stop(trainer, status, stop, save_path)
+    final = final_metrics(trainer, status, seconds, samples)
+    quietly(lambda: _print_final(stream, final, epochs_run))
+
+    code = {"completed": 0, "diverged": 1, "interrupted": stop.exit_status()}[status]
+    records = trainer.history.records() if logged is None else logged
+    if not _write_outputs(_writers(run, records, final, json_path, csv_path, save_path), stream):
+        code = code if status == "interrupted" else 1
+    return code
+
+
+def _report_stop(trainer, status: str, stop: "StopSignals", save_path) -> None:
+    """On stderr: why the run stopped early (interrupted, diverged) and how to go on."""
     if status == "interrupted":
         _err(f"interrupted{stop.cause()} at epoch {trainer.epoch}, step {trainer.step_count}")
     elif status == "diverged":
@@ -248,11 +263,10 @@ def _finish(run, status: str, stop: "StopSignals", epochs_run: int, seconds: flo
             _err(f"to continue with a lower rate: {PROG} train --load {save_path} "
                  f"--lr {trainer.lr / 10:g}")
 
-    final = final_metrics(trainer, status, seconds, samples)
-    quietly(lambda: _print_final(stream, final, epochs_run))
 
-    code = {"completed": 0, "diverged": 1, "interrupted": stop.exit_status()}[status]
-    records = trainer.history.records() if logged is None else logged
+def _writers(run, records: list, final: dict, json_path, csv_path, save_path) -> list:
+    """(path, write) for each requested output."""
+    trainer = run.trainer
     writers = []
     if json_path is not None:
         writers.append((json_path, lambda: write_json(json_path, run.config, records, final)))
@@ -263,15 +277,21 @@ def _finish(run, status: str, stop: "StopSignals", epochs_run: int, seconds: flo
             from engine import checkpoint
             checkpoint.save(save_path, trainer, config=run.config)
         writers.append((save_path, save))
+    return writers
+
+
+def _write_outputs(writers: list, stream) -> bool:
+    """Run every writer, each failure one line on stderr; True if all were written."""
+    ok = True
     for path, write in writers:
         try:
             write()
         except (OSError, EngineError) as e:
             _err(f"error: {e}")
-            code = code if status == "interrupted" else 1
+            ok = False
         else:
             quietly(lambda: print(f"wrote {path}", file=stream, flush=True))
-    return code
+    return ok
 
 
 def _one_step(trainer) -> dict | None:

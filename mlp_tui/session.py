@@ -126,15 +126,8 @@ class Session(PacedControl):
 
     def apply_live(self, changes: dict) -> None:
         """Change learning rate, batch size, regularisation, clipping or schedule while training."""
-        engine_changes = {}
         new_config = self.config.replace(**changes)
-        for key, value in changes.items():
-            if key in ("schedule", "decay", "decay_every"):
-                engine_changes["schedule"] = cfg.schedule_args(new_config)
-            elif key in ("clip_norm", "clip_value"):
-                engine_changes[key] = value or None
-            else:
-                engine_changes[key] = value
+        engine_changes = cfg.trainer_changes(new_config, changes)
         with self.controller.lock:
             self.trainer.set_hyperparameters(**engine_changes)
             self.run.config = new_config
@@ -154,16 +147,12 @@ class Session(PacedControl):
             return checkpoint.save(path, self.trainer, config=self.config)
 
     def load(self, path) -> None:
-        """Load a checkpoint into a new run; nothing changes if the file is bad."""
+        """Load a checkpoint into a new run, as ``mlp-tui --load`` does; nothing changes if the
+        file is bad."""
+        from .resume import build_run, checkpoint_config
+
         ckpt = fields.load_checkpoint(path)
-        config = ckpt.config or self.config
-        run = fields.build(config)
-        if run.net.params.shape != ckpt.network.params.shape:
-            raise checkpoint.CheckpointError(
-                f"{ckpt.path}: network {'-'.join(map(str, ckpt.network.sizes))} does not fit the data "
-                f"({run.data.n_features} features, {run.data.n_classes} classes)", ckpt.path)
-        run.net.params[...] = ckpt.network.params
-        checkpoint.restore_trainer(ckpt, run.trainer)
+        run = build_run(checkpoint_config(ckpt, self.config), ckpt)
         self.shutdown()
         self._attach(run)
         self.controller.publish()

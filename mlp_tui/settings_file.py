@@ -21,10 +21,10 @@ import re
 import sys
 from pathlib import Path
 
-from engine.atomic import atomic_write
+from engine.atomic import atomic_write, missing_place
 from engine.config import RunConfig
-from engine.errors import EngineError
-from engine.inputs import read_input
+from engine.errors import EngineError, file_error, not_utf8
+from engine.inputs import not_a_file, read_input
 from mlp_tui.fields import FIELDS, from_mapping
 from mlp_tui.pace import parse_speed
 
@@ -53,43 +53,56 @@ _AT_LINE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 def read_config(path) -> dict:
     """The TOML file's top-level table. Raises ConfigFileError naming the file (and line)."""
     shown = os.fspath(path)
-    p = Path(shown).expanduser()
-    if not p.exists():
-        raise ConfigFileError(f"{shown}: no such file", shown)
-    if p.is_dir():
-        raise ConfigFileError(f"{shown}: is a folder, not a settings file", shown)
-    raw = read_input(p, shown, MAX_BYTES, ConfigFileError)  # no hang on a FIFO, no /dev/zero
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = raw[:e.start].count(b"\n") + 1
-        raise ConfigFileError(f"{shown}: line {line}: not valid UTF-8 text; save the file as UTF-8",
-                              shown, line) from None
-    if not text.strip():  # valid TOML, but a 0-byte settings file is a failed save or the wrong file
-        raise ConfigFileError(f"{shown}: the settings file is empty; write 'key = value' lines "
-                              f"such as lr = 0.01", shown)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        message = str(e)
-        line = getattr(e, "lineno", None)
-        m = _AT_LINE.search(message)
-        if m:
-            line = int(m.group(1))
-            message = message[:m.start()]
-        elif message.endswith("(at end of document)"):
-            line = text.count("\n") + (0 if text.endswith("\n") else 1)
-            message = message[:-len("(at end of document)")].rstrip() + " at the end of the file"
-        where = f"line {line}: " if line else ""
-        raise ConfigFileError(f"{shown}: {where}invalid TOML: {message}", shown, line) from None
-    except RecursionError:  # tomllib recurses once per nested array or inline table
-        raise ConfigFileError(f"{shown}: values nested too deeply; a settings file holds plain "
-                              f"'key = value' lines", shown) from None
+    data = _parse_toml(_read_text(Path(shown).expanduser(), shown), shown)
     for key, value in data.items():
         if isinstance(value, dict):
             raise ConfigFileError(f"{shown}: sections such as [{key}] are not supported; "
                                   f"write plain 'key = value' lines", shown)
     return data
+
+
+def _read_text(p: Path, shown: str) -> str:
+    """The file's text: UTF-8, not empty."""
+    problem = not_a_file(p, shown, "settings file")
+    if problem:
+        raise ConfigFileError(problem, shown)
+    raw = read_input(p, shown, MAX_BYTES, ConfigFileError)  # no hang on a FIFO, no /dev/zero
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        message, line = not_utf8(shown, raw, e)
+        raise ConfigFileError(message, shown, line) from None
+    if not text.strip():  # valid TOML, but a 0-byte settings file is a failed save or the wrong file
+        raise ConfigFileError(f"{shown}: the settings file is empty; write 'key = value' lines "
+                              f"such as lr = 0.01", shown)
+    return text
+
+
+def _parse_toml(text: str, shown: str) -> dict:
+    """The TOML table; a syntax error names its line."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        message, line = _toml_problem(e, text)
+        where = f"line {line}: " if line else ""
+        raise ConfigFileError(f"{shown}: {where}invalid TOML: {message}", shown, line) from None
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        raise ConfigFileError(f"{shown}: values nested too deeply; a settings file holds plain "
+                              f"'key = value' lines", shown) from None
+
+
+def _toml_problem(e, text: str) -> tuple[str, int | None]:
+    """tomllib's message without its position, and the line it names."""
+    message = str(e)
+    line = getattr(e, "lineno", None)
+    m = _AT_LINE.search(message)
+    if m:
+        line = int(m.group(1))
+        message = message[:m.start()]
+    elif message.endswith("(at end of document)"):
+        line = text.count("\n") + (0 if text.endswith("\n") else 1)
+        message = message[:-len("(at end of document)")].rstrip() + " at the end of the file"
+    return message, line
 
 
 def load_config(path, base: RunConfig | None = None) -> RunConfig:
@@ -149,16 +162,13 @@ def write_config(path, config: RunConfig, dashboard: dict | None = None) -> Path
     ConfigFileError naming the file."""
     shown = os.fspath(path)
     p = Path(shown).expanduser()
-    if p.is_dir():
-        raise ConfigFileError(f"{shown}: cannot save, it is a folder", shown)
-    if not p.parent.is_dir():
-        raise ConfigFileError(f"{shown}: cannot save, folder {p.parent} does not exist", shown)
+    problem = missing_place(p, shown, "cannot save")
+    if problem:
+        raise ConfigFileError(problem, shown)
     data = dumps_config(config, dashboard).encode("utf-8")
     try:
         with atomic_write(p) as f:
             f.write(data)
-    except PermissionError:
-        raise ConfigFileError(f"{shown}: cannot save: permission denied", shown) from None
     except OSError as e:
-        raise ConfigFileError(f"{shown}: cannot save: {e.strerror or e}", shown) from None
+        raise ConfigFileError(file_error(shown, "cannot save", e), shown) from None
     return p

@@ -294,8 +294,8 @@ def fake_dashboard(monkeypatch, result=0):
     """Replace mlp_tui.app (maybe not written yet) with a module whose run_dashboard records its call."""
     launched = {}
 
-    def run_dashboard(config, options, run=None, checkpoint=None):
-        launched.update(config=config, options=options, run=run, checkpoint=checkpoint)
+    def run_dashboard(run, options):
+        launched.update(config=run.config, options=options, run=run)
         return result
 
     module = types.ModuleType("mlp_tui.app")
@@ -314,8 +314,7 @@ def test_dashboard_gets_config_and_options(monkeypatch):
     assert launched["options"] == DashboardOptions(color="ascii", mouse=False, low_bandwidth=False, fps=5.0,
                                                    preset="xor-2-3-2", config_path=None)
     run = launched["run"]
-    assert run.config == launched["config"] and run.trainer is not None and run.data.n_train > 0
-    assert launched["checkpoint"] is None
+    assert run.trainer is not None and run.data.n_train > 0 and run.trainer.epoch == 0
 
 
 def test_dashboard_defaults(monkeypatch):
@@ -348,9 +347,8 @@ def test_dashboard_with_checkpoint(monkeypatch, tmp_path):
     assert main(["train", *SMALL, "--save", str(s)]) == 0
     launched = fake_dashboard(monkeypatch)
     assert main(["--load", str(s)]) == 0
-    assert launched["checkpoint"].path == str(s)
     assert launched["run"].trainer.epoch == 3
-    assert (launched["run"].net.params == launched["checkpoint"].network.params).all()
+    assert (launched["run"].net.params == checkpoint.load(s).network.params).all()
 
 
 # ----------------------------------------------------------------------------------- worked examples
