@@ -17,6 +17,7 @@ import numpy as np
 
 from . import perceptron
 from .clipping import clip_by_global_norm, clip_by_value
+from .confusion import confusion_matrix
 from .history import History
 from .optimizers import make_optimizer
 from .schedules import make_schedule
@@ -370,8 +371,7 @@ class Trainer:
         K = self.n_classes
         if not len(X):  # no test split
             return np.zeros((K, K), np.int64)
-        pred = self.net.predict(X)
-        return np.bincount(y.astype(np.int64) * K + pred, minlength=K * K).reshape(K, K)
+        return confusion_matrix(y, self.net.predict(X), K)
 
     # ----- one step as a trace ------------------------------------------------------------------
     def step_traced(self, sample: int | None = None) -> Trace:
