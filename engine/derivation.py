@@ -15,8 +15,8 @@ expression's value rounded for display, so evaluating what is printed gives what
 """
 from __future__ import annotations
 
-from .losses import delta_is_residual
 from .arith import RESULT_DIGITS, exact, exact_opnd, num
+from .losses import delta_is_residual
 from .trace import Trace, normalise_index
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import copy
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
@@ -411,10 +411,11 @@ class Trainer:
         # The optimizer used net.grad as clipping left it; without clipping that is dW itself.
         used = net.grad.copy() if (self.clip_value or self.clip_norm) else grad
         frozen = copy.copy(self.optimizer)  # keeps t and the hyperparameters of this very step
-        record = UpdateRecord(frozen, lr, before, grad, used, after, state_before, frozen.snapshot_state(),
-                              self.clip_value, self.clip_norm,
-                              tuple((layer.W.shape, None if layer.b is None else layer.b.shape)
-                                    for layer in net.layers), net.n_weights)
+        shapes = tuple((layer.W.shape, None if layer.b is None else layer.b.shape) for layer in net.layers)
+        record = UpdateRecord(optimizer=frozen, lr=lr, before=before, raw=grad, used=used, after=after,
+                              state_before=state_before, state_after=frozen.snapshot_state(),
+                              clip_value=self.clip_value, clip_norm=self.clip_norm, shapes=shapes,
+                              n_weights=net.n_weights)
         return lambda t: add_update_stages(t, record)
 
     # ----- snapshots -------------------------------------------------------------------------------
@@ -464,4 +465,3 @@ class Trainer:
             np.take(self.X_train, self.perm, axis=0, out=self._Xs)
             np.take(self._Y_train, self.perm, axis=0, out=self._Ys)
         self._keep_good()
-
