@@ -411,12 +411,13 @@ class Trainer:
         # The optimizer used net.grad as clipping left it; without clipping that is dW itself.
         used = net.grad.copy() if (self.clip_value or self.clip_norm) else grad
         frozen = copy.copy(self.optimizer)  # keeps t and the hyperparameters of this very step
+        state_after, clip_value, clip_norm = frozen.snapshot_state(), self.clip_value, self.clip_norm
         shapes = tuple((layer.W.shape, None if layer.b is None else layer.b.shape) for layer in net.layers)
-        record = UpdateRecord(optimizer=frozen, lr=lr, before=before, raw=grad, used=used, after=after,
-                              state_before=state_before, state_after=frozen.snapshot_state(),
-                              clip_value=self.clip_value, clip_norm=self.clip_norm, shapes=shapes,
-                              n_weights=net.n_weights)
-        return lambda t: add_update_stages(t, record)
+        n_weights = net.n_weights
+        # The record is made only when someone looks: most traced steps are never explained.
+        return lambda t: add_update_stages(t, UpdateRecord(
+            optimizer=frozen, lr=lr, before=before, raw=grad, used=used, after=after, state_before=state_before,
+            state_after=state_after, clip_value=clip_value, clip_norm=clip_norm, shapes=shapes, n_weights=n_weights))
 
     # ----- snapshots -------------------------------------------------------------------------------
     def snapshot(self, state: str = "idle") -> Snapshot:
