@@ -33,7 +33,21 @@ def num(x, digits: int = TERM_DIGITS) -> str:
 
 def opnd(x, digits: int = TERM_DIGITS) -> str:
     """A number that follows an operator or is raised to a power: negatives in parentheses."""
-    s = num(x, digits)
+    return _operand(num(x, digits))
+
+
+def exact(x) -> str:
+    """Every digit, so that Python reads back the same float: 1 for 1.0, else the shortest repr."""
+    v = float(x)
+    return str(int(v)) if v.is_integer() and abs(v) < 2**53 else num(v, FULL)
+
+
+def exact_opnd(x) -> str:
+    """``exact`` for a number that follows an operator: negatives in parentheses."""
+    return _operand(exact(x))
+
+
+def _operand(s: str) -> str:
     return f"({s})" if s.startswith("-") else s
 
 

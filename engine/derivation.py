@@ -15,8 +15,8 @@ expression's value rounded for display, so evaluating what is printed gives what
 """
 from __future__ import annotations
 
+from .arith import RESULT_DIGITS, exact, exact_opnd, num
 from .losses import delta_is_residual
-from .arith import RESULT_DIGITS, num
 from .trace import Trace, normalise_index
 
 
@@ -28,18 +28,6 @@ def output_layer(trace: Trace) -> int:
 def output_delta_name(trace: Trace) -> str:
     """The name of the output delta's stage, e.g. "dz2"."""
     return f"dz{output_layer(trace)}"
-
-
-def exact(x: float) -> str:
-    """An operand written so that Python reads back the same float: 1 for 1.0, else repr."""
-    v = float(x)
-    return str(int(v)) if v.is_integer() and abs(v) < 2**53 else repr(v)
-
-
-def factor(x: float) -> str:
-    """An exact operand inside a product or after an operator: negatives in parentheses."""
-    s = exact(x)
-    return f"({s})" if s.startswith("-") else s
 
 
 def line(name: str, symbolic: str, numeric: str, value: float) -> str:
@@ -71,30 +59,30 @@ def derive_output_delta(trace: Trace, index) -> list[str]:
     for g, d in pairs:  # left to right, as Python sums the printed terms
         total = total + g * d
     symbolic = f"{dL(j)} * {da(j)}" if len(ks) == 1 else f"sum_k {dL('k')} * {da('k')}"
-    numeric = " + ".join(f"{factor(g)}*{factor(d)}" for g, d in pairs)
+    numeric = " + ".join(f"{exact_opnd(g)}*{exact_opnd(d)}" for g, d in pairs)
     lines = [line(dL(k), *grad) for k, grad in zip(ks, grads)]
     lines += [line(da(k), *jac) for k, jac in zip(ks, jacobian)]
     lines.append(line(f"{name}[{i},{j}]", symbolic, numeric, total))
     if delta_is_residual(output, loss):
         lines.append(line(f"{name}[{i},{j}]", f"({a_(j)} - {y_(j)}) / n",
-                          f"({exact(a[j])} - {factor(Y[j])}) / {n}", (a[j] - Y[j]) / n))
+                          f"({exact(a[j])} - {exact_opnd(Y[j])}) / {n}", (a[j] - Y[j]) / n))
     return lines
 
 
 def _loss_gradient(loss: str, output: str, a: float, y: float, n: int, a_name: str, y_name: str):
     """dL/da for one output unit: (symbolic, numeric, value)."""
     if loss == "mse":  # L = (1/(2n)) sum (a - Y)**2
-        return f"({a_name} - {y_name}) / n", f"({exact(a)} - {factor(y)}) / {n}", (a - y) / n
+        return f"({a_name} - {y_name}) / n", f"({exact(a)} - {exact_opnd(y)}) / {n}", (a - y) / n
     if output == "softmax":  # L = -(1/n) sum Y log a
         if a == 0.0:
             raise ZeroDivisionError(f"{a_name} is exactly 0 in floating point: -Y/(n*a) divides by zero")
-        return f"-{y_name} / (n*{a_name})", f"-{factor(y)} / ({n}*{factor(a)})", -y / (n * a)
+        return f"-{y_name} / (n*{a_name})", f"-{exact_opnd(y)} / ({n}*{exact_opnd(a)})", -y / (n * a)
     # Binary cross-entropy per unit: L = -(1/n) sum Y log a + (1 - Y) log(1 - a)
     if a in (0.0, 1.0):
         raise ZeroDivisionError(f"{a_name} is exactly {a:g} in floating point: "
                                 f"-(Y/a - (1-Y)/(1-a))/n divides by zero")
     return (f"-({y_name}/{a_name} - (1 - {y_name})/(1 - {a_name})) / n",
-            f"-({factor(y)}/{factor(a)} - (1 - {factor(y)})/(1 - {factor(a)})) / {n}",
+            f"-({exact_opnd(y)}/{exact_opnd(a)} - (1 - {exact_opnd(y)})/(1 - {exact_opnd(a)})) / {n}",
             -(y / a - (1 - y) / (1 - a)) / n)
 
 
@@ -102,8 +90,8 @@ def _jacobian(output: str, ak: float, aj: float, k: int, j: int, ak_name: str, a
     """da_k/dz_j for one pair of output units: (symbolic, numeric, value)."""
     if output == "softmax":  # a_k * (delta_kj - a_j), delta_kj = 1 if k == j else 0
         delta = int(k == j)
-        return (f"{ak_name}*(δ({k},{j}) - {aj_name})", f"{factor(ak)}*({delta} - {factor(aj)})",
+        return (f"{ak_name}*(δ({k},{j}) - {aj_name})", f"{exact_opnd(ak)}*({delta} - {exact_opnd(aj)})",
                 ak * (delta - aj))
     if output == "sigmoid":
-        return f"{aj_name}*(1 - {aj_name})", f"{factor(aj)}*(1 - {factor(aj)})", aj * (1 - aj)
+        return f"{aj_name}*(1 - {aj_name})", f"{exact_opnd(aj)}*(1 - {exact_opnd(aj)})", aj * (1 - aj)
     return f"linear'({zj_name})", "1", 1.0

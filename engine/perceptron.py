@@ -14,7 +14,7 @@ from .trace import TraceStep, _f64, explain_z, idx, written_sum
 def add_stages(trace) -> None:
     """z1, a1 (y_hat) and the error, for a network with no hidden layer and one step unit."""
     v = trace._values
-    v["error"] = v["Y"] - v["a1"]
+    trace.add_operand("error", v["Y"] - v["a1"])
     trace.add(TraceStep("forward", "z1", v["z1"], "z1 = a0 @ W1 + b1", ("a0", "W1", "b1"), 1, explain_z(v, 1)))
     trace.add(TraceStep("forward", "a1", v["a1"], "y_hat = a1 = step(z1) = 1 if z1 >= 0 else 0", ("z1",), 1,
                         _explain_step(v)))
@@ -23,8 +23,8 @@ def add_stages(trace) -> None:
 
 def add_update_stages(trace, lr: float, after_W: np.ndarray, after_b: np.ndarray) -> None:
     """W1_new = W1 + lr * a0.T @ error / n and b1_new = b1 + lr * sum(error) / n."""
+    trace.add_operand("lr", lr)
     v = trace._values
-    v["lr"] = np.array(lr)
     trace.add(TraceStep("update", "W1_new", after_W, "W1_new = W1 + lr * a0.T @ error / n", ("W1", "a0", "error"),
                         1, _explain_update(v, lr, after_W, "W")))
     trace.add(TraceStep("update", "b1_new", after_b, "b1_new = b1 + lr * sum(error, axis=0) / n", ("b1", "error"),

@@ -6,7 +6,7 @@ traced step). The stages come out as an ordered list of ``TraceStep``s:
     z1, a1, ..., zL, aL, loss, dzL, dWL, dbL, da(L-1), dz(L-1), ..., dW1, db1
 ``Trace.explain(name, index)`` writes the scalar arithmetic behind one element with the real
 numbers, e.g. ``z1[0,2] = a0[0,0]*W1[0,2] + a0[0,1]*W1[1,2] + b1[2] = 0.5*(-0.31) + 1*0.72 + 0 = 0.565``.
-The trainer appends an "update" phase with the optimizer's own formula.
+The trainer appends an "update" phase with the optimizer's own formula (see update_trace.py).
 """
 from __future__ import annotations
 
@@ -108,6 +108,11 @@ class Trace:
         self._steps.append(step)
         self._values[step.name] = step.value
         return step
+
+    def add_operand(self, name: str, value) -> None:
+        """Keep ``value`` under ``name`` for the explanations: an operand that no stage computes
+        (the learning rate of the update, the perceptron's error)."""
+        self._values[name] = np.asarray(value)
 
     @property
     def names(self) -> list[str]:

@@ -10,16 +10,19 @@ from __future__ import annotations
 import copy
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from . import perceptron, validate
-from .clipping import clip_by_global_norm, clip_by_value, explain_clip, global_norm, norm_scale
+from .clipping import clip_by_global_norm, clip_by_value
+from .confusion import confusion_matrix
 from .history import History
 from .optimizers import make_optimizer
 from .schedules import make_schedule
-from .trace import Trace, TraceStep, capture
+from .trace import Trace, capture
+from .update_trace import UpdateRecord, add_update_stages
 
 LOSS_EXPLOSION = 1e3  # loss above this multiple of the first step's loss counts as divergence
 # Only parameters whose loss is within this multiple of the first step's loss are kept for a
@@ -341,8 +344,7 @@ class Trainer:
         K = self.n_classes
         if not len(X):  # no test split
             return np.zeros((K, K), np.int64)
-        pred = self.net.predict(X)
-        return np.bincount(y.astype(np.int64) * K + pred, minlength=K * K).reshape(K, K)
+        return confusion_matrix(y, self.net.predict(X), K)
 
     # ----- one step as a trace ------------------------------------------------------------------
     def step_traced(self, sample: int | None = None) -> Trace:
@@ -351,52 +353,44 @@ class Trainer:
         ``sample`` picks one training sample (by index); by default the next mini-batch is used,
         exactly as ``step()`` would. Afterwards the network holds the updated weights.
         """
-        net = self.net
+        xb, Yb = self._traced_batch(sample)
+        buf, loss = self._forward_backward(xb, Yb)  # the very pass step() runs, then copies
+        before, grad = self.net.params.copy(), self.net.grad.copy()
+        trace = capture(self.net, xb, Yb, buf, loss, params=before, grad=grad)
+        lr, state_before = self.current_lr, self.optimizer.snapshot_state()
+        metrics = self._apply(loss, xb.shape[0], buf, advance=sample is None)
+        if not metrics.get("diverged"):
+            trace.defer(self._update_stages(lr, before, grad, state_before))
+        return trace
+
+    def _traced_batch(self, sample: int | None) -> tuple[np.ndarray, np.ndarray]:
+        """The batch a traced step takes: the next mini-batch, or training sample ``sample`` alone."""
         if sample is not None and not 0 <= int(sample) < self.n:
             raise ValueError(f"sample must be in 0..{self.n - 1}; got {sample}")
         self._resume()
         if sample is None:
-            xb, Yb = self._next_batch()
-        else:
-            xb, Yb = self.X_train[sample:sample + 1], self._Y_train[sample:sample + 1]
-        buf, loss = self._forward_backward(xb, Yb)  # the very pass step() runs, then copies
-        before, grad = net.params.copy(), net.grad.copy()
-        trace = capture(net, xb, Yb, buf, loss, params=before, grad=grad)
-        state_before = self.optimizer.snapshot_state()
-        lr = self.current_lr
-        metrics = self._apply(loss, xb.shape[0], buf, advance=sample is None)
-        if metrics.get("diverged"):
-            return trace
+            return self._next_batch()
+        return self.X_train[sample:sample + 1], self._Y_train[sample:sample + 1]
+
+    def _update_stages(self, lr: float, before: np.ndarray, grad: np.ndarray,
+                       state_before: dict) -> Callable[[Trace], None]:
+        """A builder of the update stages of the step just applied. What it needs is copied now:
+        the stages are built when someone looks, and by then training has moved on."""
+        net = self.net
         after = net.params.copy()
         if net.loss == "perceptron":  # its rule, not the optimizer's formula (see perceptron.py)
             layer = net.unflatten(after)[0]
-            trace.defer(lambda t: perceptron.add_update_stages(t, lr, layer.W, layer.b))
-            return trace
+            return lambda t: perceptron.add_update_stages(t, lr, layer.W, layer.b)
         # The optimizer used net.grad as clipping left it; without clipping that is dW itself.
-        clip_value, clip_norm = self.clip_value, self.clip_norm
-        g = net.grad.copy() if (clip_value or clip_norm) else grad
+        used = net.grad.copy() if (self.clip_value or self.clip_norm) else grad
         frozen = copy.copy(self.optimizer)  # keeps t and the hyperparameters of this very step
-        state_after = frozen.snapshot_state()
-        trace._values["lr"] = np.array(lr)
-        shapes = [(layer.W.shape, None if layer.b is None else layer.b.shape) for layer in net.layers]
+        state_after, clip_value, clip_norm = frozen.snapshot_state(), self.clip_value, self.clip_norm
+        shapes = tuple((layer.W.shape, None if layer.b is None else layer.b.shape) for layer in net.layers)
         n_weights = net.n_weights
-
-        def add_update_stages(t: Trace) -> None:
-            clipping = _clipping(grad, clip_value, clip_norm)
-            offset_w, offset_b = 0, n_weights
-            for l, (w_shape, b_shape) in enumerate(shapes, start=1):
-                kinds = (("W", w_shape, offset_w),) + ((("b", b_shape, offset_b),) if b_shape else ())
-                for kind, shape, offset in kinds:
-                    name, size = f"{kind}{l}", math.prod(shape)
-                    t.add(TraceStep("update", f"{name}_new", after[offset:offset + size].reshape(shape),
-                                    _update_formula(frozen, name, clipping), (name, f"d{name}"), l,
-                                    _explain_update(frozen, name, shape, offset, before, grad, g, after, lr,
-                                                    state_before, state_after, clipping)))
-                offset_w += math.prod(w_shape)
-                offset_b += math.prod(b_shape) if b_shape else 0
-
-        trace.defer(add_update_stages)
-        return trace
+        # The record is made only when someone looks: most traced steps are never explained.
+        return lambda t: add_update_stages(t, UpdateRecord(
+            optimizer=frozen, lr=lr, before=before, raw=grad, used=used, after=after, state_before=state_before,
+            state_after=state_after, clip_value=clip_value, clip_norm=clip_norm, shapes=shapes, n_weights=n_weights))
 
     # ----- snapshots -------------------------------------------------------------------------------
     def snapshot(self, state: str = "idle") -> Snapshot:
@@ -445,39 +439,3 @@ class Trainer:
             np.take(self.X_train, self.perm, axis=0, out=self._Xs)
             np.take(self._Y_train, self.perm, axis=0, out=self._Ys)
         self._keep_good()
-
-
-def _clipping(grad: np.ndarray, clip_value, clip_norm) -> tuple | None:
-    """What clipping did to the gradient ``grad``, for the explanations: (clip_value or None, the
-    norm after value clipping, clip_norm or None if it did not scale), or None when the gradient
-    went to the optimizer unchanged."""
-    if not (clip_value or clip_norm):
-        return None
-    by_value = grad
-    if clip_value:
-        by_value = grad.copy()
-        clip_by_value(by_value, clip_value)
-    norm = global_norm(by_value)
-    scaled = clip_norm if clip_norm and norm_scale(norm, clip_norm) != 1.0 else None
-    return (clip_value, norm, scaled) if (clip_value or scaled) else None
-
-
-def _update_formula(opt, name: str, clipping) -> str:
-    if clipping is None:
-        return opt.formula(name)
-    return f"g = clip(d{name}); {opt.formula(name, grad='g')}"
-
-
-def _explain_update(opt, name, shape, offset, before, raw, g, after, lr, state_before, state_after, clipping):
-    """The update of one element; with clipping, first how dW became the gradient g it used."""
-    def explain(ix):
-        k = offset + int(np.ravel_multi_index(ix, shape))
-        label = f"{name}[{','.join(str(i) for i in ix)}]"
-        if clipping is None:
-            return opt.explain_element(k, label, float(before[k]), float(g[k]), lr, state_before, state_after,
-                                       float(after[k]))
-        clip = explain_clip(label, float(raw[k]), float(g[k]), *clipping)
-        update = opt.explain_element(k, label, float(before[k]), float(g[k]), lr, state_before, state_after,
-                                     float(after[k]), grad="g")
-        return clip + "\n" + update
-    return explain

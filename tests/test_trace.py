@@ -159,3 +159,10 @@ def test_bad_explain_requests():
         trace.explain("z1", (0, 3))
     with pytest.raises(IndexError, match="give 2 index"):
         trace.explain("z1", (0,))
+
+
+def test_an_added_operand_is_a_value_but_not_a_stage():
+    trace = engine.Network([2, 3, 2], seed=0).trace(X, y)
+    trace.add_operand("lr", 0.25)
+    assert float(trace["lr"]) == 0.25 and trace.values["lr"].shape == ()
+    assert "lr" not in trace.names

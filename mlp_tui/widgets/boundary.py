@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from engine.confusion import confusion_matrix
 from engine.network import Buffers
 from mlp_tui.palette import RAMP
 from mlp_tui.session import grid_points, to_pixels
@@ -151,7 +152,7 @@ class BoundaryPanel(Vertical, can_focus=True):
         out = self._twin.forward(X)
         pred, _, k = class_confidence(out)
         k = max(k, data.n_classes)
-        counts = np.bincount(y * k + pred, minlength=k * k).reshape(k, k)
+        counts = confusion_matrix(y, pred, k)
         acc = float(np.trace(counts)) / max(1, counts.sum())
         text = Text(f"confusion matrix ({split}, rows = true, cols = predicted)  accuracy {acc:.1%}\n")
         width = max(3, len(str(int(counts.max()))) + 1)
