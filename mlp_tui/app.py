@@ -163,7 +163,7 @@ class MlpApp(App):
 
     def _attach(self) -> None:
         """Point the panels at the session's current run (after start, Apply or Load)."""
-        self.boundary.attach(self.session)
+        self.boundary.attach(self.session.net, self.session.data)
         self._net_copy = self.session.net.copy()  # the network view draws snapshots with it
         self.network.highlight_layer = None
         self.inspector.trace = None

@@ -143,7 +143,7 @@ class CompareApp(App):
         self.inspector = self.query_one(InspectorPanel)
         self.status = self.query_one("#status", Static)
         for boundary, side in zip(self.boundaries, self.session.sides):
-            boundary.attach(side)
+            boundary.attach(side.net, side.data)
             boundary.border_title = f"{side.name}: {settings_text(side.run)}"
         self.chart.border_title = "Loss: A and B"
         self.inspector.n_train = self.session.sides[0].trainer.n
