@@ -50,9 +50,10 @@ class DivergenceReport:
                 f"and paused: lower the learning rate (now {self.lr:g}) and resume.")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Snapshot:
-    """A consistent copy of the training state for another thread to read at leisure."""
+    """A consistent copy of the training state for another thread to read at leisure. Equal only
+    to itself: each publish makes a new one, so identity says "nothing new" at no cost."""
 
     step: int
     epoch: int

@@ -267,7 +267,7 @@ class CompareApp(App):
             self.inspector.action_leave_step()
             self.set_status(f"{NAMES[self.chosen]} diverged: no step to walk", "error")
             return
-        self.inspector.set_trace(trace)
+        self.inspector.trace = trace
         self.inspector.move(min(stage, len(trace.steps) - 1))
 
     def action_next_stage(self) -> None:
