@@ -8,11 +8,12 @@ import gc
 import signal
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Horizontal
 from textual.reactive import reactive, var
+from textual.screen import Screen
 from textual.widgets import Input, Static, Tab, Tabs
 
 from engine import config as cfg
@@ -41,6 +42,25 @@ WIDE_SIZE = (110, 34)  # from this size the boundary, the metrics and a side pan
 LESSON_PANEL = 2  # the opening view: the decision boundary (with the metrics beside it)
 SIDE_PANELS = (0, 3, 4)  # the form, the inspector and the network view share the wide layout's side
 INSPECTOR_PANEL, NETWORK_PANEL = 3, 4
+
+
+def size_breakpoints(dimension: int) -> list[tuple[int, str]]:
+    """Textual breakpoints for the width (0) or height (1). Both lists name the same classes and
+    Textual sets each list's class, so the screen is -compact when either side is below
+    WIDE_SIZE and -tiny when either is below MIN_SIZE ("-roomy": this side has room)."""
+    return [(0, "-tiny"), (MIN_SIZE[dimension], "-compact"), (WIDE_SIZE[dimension], "-roomy")]
+
+
+class DashboardScreen(Screen):
+    """The dashboard's screen: its layout classes follow the terminal's size."""
+
+    HORIZONTAL_BREAKPOINTS = size_breakpoints(0)
+    VERTICAL_BREAKPOINTS = size_breakpoints(1)
+
+    def on_screen_resume(self) -> None:
+        # Textual sets breakpoint classes on the screen on top only: a resize under a modal
+        # (help, file prompt) reaches this screen when it comes back.
+        self.post_message(events.Resize.from_dimensions(self.app.size, None))
 
 
 class MlpApp(App):
@@ -110,6 +130,9 @@ class MlpApp(App):
         """The dashboard's screen, under any modal."""
         return self.screen_stack[0]
 
+    def get_default_screen(self) -> Screen:
+        return DashboardScreen(id="_default")
+
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         """While a modal (help, file prompt) is open it owns the keyboard: the dashboard's keys
         would act unseen beneath it, or open a second modal on top. Quitting always works."""
@@ -159,7 +182,6 @@ class MlpApp(App):
             panel.border_title = title
         self.speed = self.options.speed
         self._bind_session()
-        self._layout_for(self.size.width, self.size.height)
         self.action_panel(LESSON_PANEL)
         self.set_interval(self.interval, self.poll)
         self.set_status(f"{self.session.data!r}. Press space to train, n to walk one step, ? for help.")
@@ -179,20 +201,6 @@ class MlpApp(App):
         self.inspector.trace = None
         self.inspector.n_train = self.session.trainer.n
         self.poll(force=True)
-
-    def on_resize(self, event) -> None:
-        self._layout_for(event.size.width, event.size.height)
-
-    def _layout_for(self, width: int, height: int) -> None:
-        self.main_screen.set_class(width < WIDE_SIZE[0] or height < WIDE_SIZE[1], "-compact")
-        self.main_screen.set_class(width < MIN_SIZE[0] or height < MIN_SIZE[1], "-tiny")
-        self._mark_lesson()
-
-    def _mark_lesson(self) -> None:
-        """The compact layout's lesson view (boundary and metrics side by side). Only ever set
-        there: a class on the screen restyles every widget, ~50 ms a key in the wide layout."""
-        compact = self.main_screen.has_class("-compact")
-        self.main_screen.set_class(compact and self.active_panel not in SIDE_PANELS, "-lesson")
 
     # ----- polling the training snapshot -----------------------------------------------------------
     def poll(self, force: bool = False) -> None:
@@ -385,7 +393,10 @@ class MlpApp(App):
             panel.set_class(i == index, "-active")
             if index in SIDE_PANELS and i in SIDE_PANELS:
                 panel.set_class(i == index, "-side-shown")
-        self._mark_lesson()
+        # The compact layout's lesson view (the boundary and the metrics side by side). A class
+        # on these two panels, not the screen: a screen class restyles every widget, ~50 ms a key.
+        for panel in (self.boundary, self.metrics):
+            panel.set_class(index not in SIDE_PANELS, "-lesson")
         if self.tabs.active != f"tab-{index}":
             self.tabs.active = f"tab-{index}"
         widget = self._focus_target(index)
