@@ -46,9 +46,10 @@ class DivergenceReport:
     lr: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Snapshot:
-    """A consistent copy of the training state for another thread to read at leisure."""
+    """A consistent copy of the training state for another thread to read at leisure. Equal only
+    to itself: each publish makes a new one, so identity says "nothing new" at no cost."""
 
     step: int
     epoch: int

@@ -8,11 +8,12 @@ import gc
 import signal
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Horizontal
-from textual.reactive import reactive
+from textual.reactive import reactive, var
+from textual.screen import Screen
 from textual.widgets import Input, Static, Tab, Tabs
 
 from engine import config as cfg
@@ -44,9 +45,40 @@ SIDE_PANELS = (0, 3, 4)  # the form, the inspector and the network view share th
 INSPECTOR_PANEL, NETWORK_PANEL = 3, 4
 
 
+def size_breakpoints(dimension: int) -> list[tuple[int, str]]:
+    """Textual breakpoints for the width (0) or height (1). Both lists name the same classes and
+    Textual sets each list's class, so the screen is -compact when either side is below
+    WIDE_SIZE and -tiny when either is below MIN_SIZE ("-roomy": this side has room)."""
+    return [(0, "-tiny"), (MIN_SIZE[dimension], "-compact"), (WIDE_SIZE[dimension], "-roomy")]
+
+
+class DashboardScreen(Screen):
+    """The dashboard's screen: its layout classes follow the terminal's size."""
+
+    HORIZONTAL_BREAKPOINTS = size_breakpoints(0)
+    VERTICAL_BREAKPOINTS = size_breakpoints(1)
+
+    def on_screen_resume(self) -> None:
+        # Textual sets breakpoint classes on the screen on top only: a resize under a modal
+        # (help, file prompt) reaches this screen when it comes back.
+        self.post_message(events.Resize.from_dimensions(self.app.size, None))
+
+
 class MlpApp(App):
     # Steps per second while training (None: max); watched to pace the worker and the status bar.
     speed: reactive[float | None] = reactive(None, init=False, always_update=True)
+    # The snapshot each part shows, set by poll at the part's rate; a watcher draws it. Snapshots
+    # compare by identity (a new one per publish), so setting the one already shown costs nothing.
+    numbers = var(None, init=False)  # the metrics' numbers and the status line
+    series = var(None, init=False)  # the metrics' sparklines or chart
+    picture = var(None, init=False)  # the decision boundary
+    weights = var(None, init=False)  # the inspector's weights, while it is on screen
+    network_state = var(None, init=False)  # the network view, while it is on screen
+    # What the status line announces once: a divergence, the step training finished at, and a
+    # failure of the training thread.
+    divergence = var(None, init=False)
+    finished_at = var(None, init=False)
+    failure = var(None, init=False)
 
     CSS_PATH = "app.tcss"
     TITLE = "mlp-tui"
@@ -91,8 +123,6 @@ class MlpApp(App):
         self.heatmap_every = max(1, round(fps / heatmap_hz))
         self.network_every = 2 * self.heatmap_every  # the network view: about 1 Hz (0.5 on a slow link)
         self._tick = 0
-        self._shown = {"numbers": None, "series": None, "heatmap": None, "divergence": None, "finished": None,
-                       "inspector": None, "network": None, "failure": None}
         self.active_panel = LESSON_PANEL
         self._blas = None
 
@@ -100,6 +130,9 @@ class MlpApp(App):
     def main_screen(self):
         """The dashboard's screen, under any modal."""
         return self.screen_stack[0]
+
+    def get_default_screen(self) -> Screen:
+        return DashboardScreen(id="_default")
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         """While a modal (help, file prompt) is open it owns the keyboard: the dashboard's keys
@@ -149,8 +182,7 @@ class MlpApp(App):
         for panel, (_, title) in zip(self.panels, PANELS):
             panel.border_title = title
         self.speed = self.options.speed
-        self._attach()
-        self._layout_for(self.size.width, self.size.height)
+        self._bind_session()
         self.action_panel(LESSON_PANEL)
         self.set_interval(self.interval, self.poll)
         self.set_status(f"{self.session.data!r}. Press space to train, n to walk one step, ? for help.")
@@ -162,63 +194,57 @@ class MlpApp(App):
         gc.collect()
         gc.freeze()
 
-    def _attach(self) -> None:
-        """Point the panels at the session's current run (after start, Apply or Load)."""
-        self.boundary.attach(self.session)
+    def _bind_session(self) -> None:
+        """Point the panels at the session's current run (after start, Reset, Apply or Load)."""
+        self.boundary.attach(self.session.net, self.session.data)
         self._net_copy = self.session.net.copy()  # the network view draws snapshots with it
         self.network.highlight_layer = None
         self.inspector.trace = None
         self.inspector.n_train = self.session.trainer.n
-        self.inspector.sample %= self.inspector.n_train
-        self._shown = dict.fromkeys(self._shown)
         self.poll(force=True)
-
-    def on_resize(self, event) -> None:
-        self._layout_for(event.size.width, event.size.height)
-
-    def _layout_for(self, width: int, height: int) -> None:
-        self.main_screen.set_class(width < WIDE_SIZE[0] or height < WIDE_SIZE[1], "-compact")
-        self.main_screen.set_class(width < MIN_SIZE[0] or height < MIN_SIZE[1], "-tiny")
-        self._mark_lesson()
-
-    def _mark_lesson(self) -> None:
-        """The compact layout's lesson view (boundary and metrics side by side). Only ever set
-        there: a class on the screen restyles every widget, ~50 ms a key in the wide layout."""
-        compact = self.main_screen.has_class("-compact")
-        self.main_screen.set_class(compact and self.active_panel not in SIDE_PANELS, "-lesson")
 
     # ----- polling the training snapshot -----------------------------------------------------------
     def poll(self, force: bool = False) -> None:
         snap = self.session.snapshot()
         self._tick += 1
-        key = (snap.step, snap.state, self.session.revision)
         metrics = self.metrics
         # A tick can land while the app shuts down and the panels' children are already gone.
         if not (self.is_running and metrics.is_mounted and metrics.is_attached):
             return
-        self._show_failure()
-        if self._due("numbers", 1, key, force):
-            metrics.show_numbers(snap)
-            self._show_divergence(snap)
-            self._show_finished(snap)
-        if self._due("series", self.series_every, key, force):
-            metrics.show_series(snap)
-        if self._due("heatmap", self.heatmap_every, key, force):
-            self.boundary.show(snap)
-        # The side panels are drawn only while on screen (action_panel redraws one coming into view).
-        if self._panel_shown(INSPECTOR_PANEL) and self._due("inspector", self.heatmap_every, key, force):
-            self.inspector.show_weights(self.session.net, snap.params)
-        if self._panel_shown(NETWORK_PANEL) and self._due("network", self.network_every, key, force):
-            self._net_copy.params[...] = snap.params
-            self.network.show(**network_view_args(self._net_copy, self.session.data))
+        self.failure = self.session.controller.error
+        self.numbers = snap
+        if self._due(self.series_every, force):
+            self.series = snap
+        if self._due(self.heatmap_every, force):
+            self.picture = snap
+        # The side panels are drawn only while on screen; one coming into view shows an older
+        # snapshot than the current one, so the next poll draws it.
+        if self._panel_shown(INSPECTOR_PANEL) and self._due(self.heatmap_every, force):
+            self.weights = snap
+        if self._panel_shown(NETWORK_PANEL) and self._due(self.network_every, force):
+            self.network_state = snap
 
-    def _due(self, part: str, every: int, key, force: bool) -> bool:
-        """Should ``part`` be redrawn on this tick (every ``every`` ticks, or ``force``d) for the
-        state ``key``? Marks it drawn when it should."""
-        if not (force or self._tick % every == 0) or self._shown[part] == key:
-            return False
-        self._shown[part] = key
-        return True
+    def _due(self, every: int, force: bool) -> bool:
+        """Is this a tick for a part drawn every ``every`` ticks (or a ``force``d poll)?"""
+        return force or self._tick % every == 0
+
+    def watch_numbers(self, snap) -> None:
+        self.metrics.show_numbers(snap)
+        self.divergence = snap.divergence
+        self.finished_at = snap.step if snap.state == "finished" else None
+
+    def watch_series(self, snap) -> None:
+        self.metrics.show_series(snap)
+
+    def watch_picture(self, snap) -> None:
+        self.boundary.show(snap)
+
+    def watch_weights(self, snap) -> None:
+        self.inspector.show_weights(self.session.net, snap.params)
+
+    def watch_network_state(self, snap) -> None:
+        self._net_copy.params[...] = snap.params
+        self.network.show(**network_view_args(self._net_copy, self.session.data))
 
     def _panel_shown(self, index: int) -> bool:
         """Is side panel ``index`` on screen?"""
@@ -226,29 +252,25 @@ class MlpApp(App):
             return self.active_panel == index
         return self.panels[index].has_class("-side-shown")
 
-    def _show_finished(self, snap) -> None:
+    def watch_finished_at(self, step: int | None) -> None:
         """Say so once when training pauses at the end of the epoch budget."""
-        if snap.state == "finished" and self._shown["finished"] != snap.step:
+        if step is not None:
+            snap = self.numbers
             last = snap.last or {}
             scores = ", ".join(f"{label} {last[key]:{spec}}" for key, label, spec in
                                (("test_acc", "test acc", ".1%"), ("test_loss", "test loss", ".4g"),
                                 ("train_acc", "train acc", ".1%")) if last.get(key) is not None)
             self.set_status(f"finished epoch {snap.epoch} of {self.session.budget_end}: {scores}; "
                             f"space: {self.session.config.epochs} more epochs")
-        self._shown["finished"] = snap.step if snap.state == "finished" else None
 
-    def _show_divergence(self, snap) -> None:
-        report = snap.divergence
-        if report is not None and report is not self._shown["divergence"]:
+    def watch_divergence(self, report) -> None:
+        if report is not None:
             self.set_status(divergence_message(report), "error")
-        self._shown["divergence"] = report
 
-    def _show_failure(self) -> None:
+    def watch_failure(self, error: Exception | None) -> None:
         """Say so once when the training thread died (the snapshot may not say: it can fail too)."""
-        error = self.session.controller.error
-        if error is not None and error is not self._shown["failure"]:
+        if error is not None:
             self._step_failed(error)
-        self._shown["failure"] = error
 
     def _step_failed(self, error: Exception) -> None:
         self.set_status(f"training stopped, a step failed: {type(error).__name__}"
@@ -302,7 +324,7 @@ class MlpApp(App):
             except Exception as e:  # as in action_step: a failing step must not kill the app
                 self._step_failed(e)
                 return
-            inspector.set_trace(trace)
+            inspector.trace = trace
             self._mark_stage_layer(0)
             self.set_status(f"took one real step on {trace.n} sample(s); n/p walk it, arrows pick a cell")
             if not self.panels[3].has_class("-side-shown") or (
@@ -354,18 +376,16 @@ class MlpApp(App):
 
     def action_reset(self) -> None:
         self.session.reset()
-        self._attach()
+        self._bind_session()
         self.set_status(f"network reset with seed {self.session.config.seed}")
 
     def action_chart(self) -> None:
         self.metrics.toggle_chart()
-        self._shown["series"] = None
-        self.poll(force=True)
+        self.mutate_reactive(MlpApp.series)  # the same snapshot, drawn the other way
 
     def action_log_scale(self) -> None:
         self.metrics.toggle_log()
-        self._shown["series"] = None
-        self.poll(force=True)
+        self.mutate_reactive(MlpApp.series)
 
     # ----- panels -----------------------------------------------------------------------------------
     def action_panel(self, index: int) -> None:
@@ -374,14 +394,16 @@ class MlpApp(App):
             panel.set_class(i == index, "-active")
             if index in SIDE_PANELS and i in SIDE_PANELS:
                 panel.set_class(i == index, "-side-shown")
-        self._mark_lesson()
+        # The compact layout's lesson view (the boundary and the metrics side by side). A class
+        # on these two panels, not the screen: a screen class restyles every widget, ~50 ms a key.
+        for panel in (self.boundary, self.metrics):
+            panel.set_class(index not in SIDE_PANELS, "-lesson")
         if self.tabs.active != f"tab-{index}":
             self.tabs.active = f"tab-{index}"
         widget = self._focus_target(index)
         if widget.focusable:
             widget.focus()
         if self.main_screen.has_class("-compact") or index in SIDE_PANELS:
-            self._shown["network"] = self._shown["inspector"] = None
             self.poll(force=True)  # the panel coming into view may hold a stale picture
 
     def _focus_target(self, index: int):
@@ -428,7 +450,7 @@ class MlpApp(App):
             self.set_status(f"not applied, the current network is unchanged: {e}", "error")
             return
         self.form.load_config(self.session.config)
-        self._attach()
+        self._bind_session()
         self.set_status(f"rebuilt: {self.session.net!r} on {self.session.data!r}")
 
     # ----- files --------------------------------------------------------------------------------------
@@ -462,7 +484,7 @@ class MlpApp(App):
             self.set_status(f"not loaded, the current network is unchanged: {e}", "error")
             return
         self.form.load_config(self.session.config)
-        self._attach()
+        self._bind_session()
         self.set_status(f"loaded {path}: {self.session.net!r}, step {self.session.trainer.step_count}")
 
     # ----- help and quitting --------------------------------------------------------------------------

@@ -77,6 +77,10 @@ class CompareChart(PlotextPlot):
 
 class CompareApp(App):
     TITLE = "mlp-tui compare"
+    # Textual sets each list's class: -compact when either side is below WIDE_SIZE (no modal here
+    # hides the screen from a resize). "-roomy": this side has room.
+    HORIZONTAL_BREAKPOINTS = [(0, "-compact"), (WIDE_SIZE[0], "-roomy")]
+    VERTICAL_BREAKPOINTS = [(0, "-compact"), (WIDE_SIZE[1], "-roomy")]
     CSS = """
     Screen { layout: vertical; }
     #panels { layout: grid; grid-size: 2 2; grid-rows: 3fr 2fr; height: 1fr; }
@@ -144,7 +148,7 @@ class CompareApp(App):
         self.inspector = self.query_one(InspectorPanel)
         self.status = self.query_one("#status", Static)
         for boundary, side in zip(self.boundaries, self.session.sides):
-            boundary.attach(side)
+            boundary.attach(side.net, side.data)
             boundary.border_title = f"{side.name}: {settings_text(side.run)}"
         self.chart.border_title = "Loss: A and B"
         self.inspector.n_train = self.session.sides[0].trainer.n
@@ -152,16 +156,9 @@ class CompareApp(App):
         self.query_one("#pace", Static).update(format_speed(self.speed))
         self._choose(0)
         self.inspector.query_one("#matrix").focus()  # arrows pick a cell; w, b, < > reach the inspector
-        self._layout_for(self.size.width, self.size.height)
         self.set_interval(self.interval, self.poll)
         self.poll(force=True)
         self.set_status("space trains both, s steps both, tab chooses A or B for the inspector, n walks a step")
-
-    def on_resize(self, event) -> None:
-        self._layout_for(event.size.width, event.size.height)
-
-    def _layout_for(self, width: int, height: int) -> None:
-        self.screen.set_class(width < WIDE_SIZE[0] or height < WIDE_SIZE[1], "-compact")
 
     def set_status(self, text: str, level: str = "info") -> None:
         self.status.update(Text(text))  # plain text: messages may contain brackets
@@ -268,7 +265,7 @@ class CompareApp(App):
             self.inspector.action_leave_step()
             self.set_status(f"{NAMES[self.chosen]} diverged: no step to walk", "error")
             return
-        self.inspector.set_trace(trace)
+        self.inspector.trace = trace
         self.inspector.move(min(stage, len(trace.steps) - 1))
 
     def action_next_stage(self) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mlp_tui.session import grid_points
+from mlp_tui.plot_grid import grid_points
 
 MAP_PIXELS = 8  # per side of a neuron's map: the network view's largest box is 8x8 pixels
 MEAN_SAMPLES = 256  # test samples averaged for one shade per neuron when the data is not 2-D

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
 from engine import checkpoint, config as cfg
 from engine.trace import Trace
 
@@ -174,21 +172,3 @@ def _budget_end(epoch: int, epochs: int, end: int | None = None) -> int:
         end = epochs
     return end if epoch < end else epoch + epochs
 
-
-def grid_points(extent, shape) -> np.ndarray:
-    """(H*W, 2) points covering ``extent`` (xmin, xmax, ymin, ymax), row 0 at the top (ymax)."""
-    H, W = shape
-    xmin, xmax, ymin, ymax = extent
-    xs = np.linspace(xmin, xmax, W)
-    ys = np.linspace(ymax, ymin, H)
-    gx, gy = np.meshgrid(xs, ys)
-    return np.column_stack([gx.ravel(), gy.ravel()])
-
-
-def to_pixels(X: np.ndarray, extent, shape) -> tuple[np.ndarray, np.ndarray]:
-    """Pixel (row, col) of each 2-D point for an image of ``shape`` over ``extent``."""
-    H, W = shape
-    xmin, xmax, ymin, ymax = extent
-    cols = np.clip(np.rint((X[:, 0] - xmin) / (xmax - xmin) * (W - 1)), 0, W - 1).astype(int)
-    rows = np.clip(np.rint((ymax - X[:, 1]) / (ymax - ymin) * (H - 1)), 0, H - 1).astype(int)
-    return rows, cols

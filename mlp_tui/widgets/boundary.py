@@ -12,9 +12,8 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from engine.confusion import confusion_matrix
-from engine.network import Buffers
 from mlp_tui.palette import RAMP
-from mlp_tui.session import grid_points, to_pixels
+from mlp_tui.plot_grid import grid_points, to_pixels
 from mlp_tui.widgets.heatmap import DecisionHeatmap
 
 N_SAMPLES_SHOWN = 4
@@ -58,8 +57,9 @@ class BoundaryPanel(Vertical, can_focus=True):
     def __init__(self, mode: str = "color", **kw) -> None:
         super().__init__(**kw)
         self.mode = mode
-        self.session = None
+        self.data = None  # the run's dataset, set by attach
         self.neuron: tuple[int, int] | None = None  # (layer, unit) or None for the output
+        self._snap = None  # the last snapshot shown: redrawn on a neuron choice or a resize
         self._key = None
         self._grid = None
         self._info_text = None
@@ -69,14 +69,16 @@ class BoundaryPanel(Vertical, can_focus=True):
         yield DecisionHeatmap(mode=self.mode, square=True, id="heatmap")
         yield Static("", id="confusion")
 
-    def attach(self, session) -> None:
-        """A new run: rebuild the evaluation network and forget cached grids."""
-        self.session = session
-        self._twin = session.net.copy()
+    def attach(self, net, data) -> None:
+        """A new run of ``net`` on ``data``: copy the network to evaluate snapshots with (the
+        training one changes under the worker thread) and forget cached grids."""
+        self.data = data
+        self._twin = net.copy()
         self.neuron = None
+        self._snap = None
         self._grid = None
         self._key = None
-        self.set_class(not session.data.is_2d, "-not2d")
+        self.set_class(not data.is_2d, "-not2d")
 
     # ----- neuron choice ----------------------------------------------------------------------------
     def _neurons(self) -> list[tuple[int, int] | None]:
@@ -84,29 +86,34 @@ class BoundaryPanel(Vertical, can_focus=True):
         return [None] + [(l, j) for l in range(1, len(sizes) - 1) for j in range(sizes[l])]
 
     def action_neuron(self, step: int) -> None:
-        if self.session is None or not self.session.data.is_2d:
+        if self.data is None or not self.data.is_2d:
             return
         options = self._neurons()
         self.neuron = options[(options.index(self.neuron) + step) % len(options)]
-        self._key = None
-        self.show(self.session.snapshot(), force=True)
+        self._redraw()
 
     def on_decision_heatmap_pixel_shape_changed(self, event: DecisionHeatmap.PixelShapeChanged) -> None:
         """Resized: evaluate the network on a grid of the new resolution."""
         event.stop()
-        if self.session is not None:
-            self.show(self.session.snapshot(), force=True)
+        self._redraw()
 
     # ----- drawing ------------------------------------------------------------------------------------
+    def _redraw(self) -> None:
+        """Draw the last snapshot again (the picture's size or the neuron changed)."""
+        if self._snap is not None:
+            self.show(self._snap, force=True)
+
     def show(self, snap, force: bool = False) -> None:
-        if self.session is None:
+        """Draw the network with ``snap``'s weights (a trainer Snapshot), unless this step is on
+        screen already. attach() comes first."""
+        if self.data is None:
             return
-        key = (snap.step, self.session.revision, self.neuron)
+        key = (snap.step, self.neuron)
         if key == self._key and not force:
             return
-        self._key = key
+        self._snap, self._key = snap, key
         self._twin.params[...] = snap.params
-        if self.session.data.is_2d:
+        if self.data.is_2d:
             self._show_2d()
         else:
             self._show_confusion()
@@ -116,24 +123,22 @@ class BoundaryPanel(Vertical, can_focus=True):
         shape = heatmap.pixel_shape
         if shape[0] < 2 or shape[1] < 2:
             return
-        data = self.session.data
+        data = self.data
         if self._grid is None or self._grid[0] != shape:
             extent = data.extent
             train = (*to_pixels(data.X_train, extent, shape), data.y_train)
             held_out = data.n_test and data.X_test is not data.X_train  # none at test fraction 0
             test = (*to_pixels(data.X_test, extent, shape), data.y_test) if held_out else None
-            pts = grid_points(extent, shape)
-            self._grid = (shape, self._twin.check_X(pts), train, test,
-                          Buffers(self._twin.sizes, pts.shape[0], self._twin.dtype, backward=False))
-        _, pts, train, test, buf = self._grid
-        out = self._twin.forward_into(pts, buf)
+            self._grid = (shape, self._twin.check_X(grid_points(extent, shape)), train, test)
+        _, pts, train, test = self._grid
+        acts = self._twin.activations(pts)
         if self.neuron is None:
-            pred, conf, k = class_confidence(out)
+            pred, conf, k = class_confidence(acts[-1])
             heatmap.show_classes(pred.reshape(shape), conf.reshape(shape), k, train, test)
             self._info(f"{data.name}: predicted class  [ ] neurons")
         else:
             l, j = self.neuron
-            values = buf.a[l][:, j].reshape(shape)
+            values = acts[l][:, j].reshape(shape)
             act = self._twin.activation
             lo, hi = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}.get(act, (None, None))
             heatmap.show_values(values, lo, hi, train, test, label=f"a{l}[{j}]")
@@ -146,7 +151,7 @@ class BoundaryPanel(Vertical, can_focus=True):
             self.query_one("#boundary-info", Static).update(Text(text))
 
     def _show_confusion(self) -> None:
-        data = self.session.data
+        data = self.data
         # With no test split (test fraction 0) the training set is all there is to show.
         split, X, y = ("test", data.X_test, data.y_test) if data.n_test else ("train", data.X_train, data.y_train)
         out = self._twin.forward(X)

@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
+from textual.reactive import var
 from textual.widgets import Static
 
 from engine.derivation import derive_output_delta, output_delta_name, output_layer
@@ -97,16 +98,20 @@ class InspectorPanel(Vertical):
             super().__init__()
             self.shown = shown
 
+    # The step being walked, from its first stage each time one is set; None: the weights mode.
+    trace: var[Trace | None] = var(None, init=False, always_update=True)
+    # How many training samples there are to choose from (set by the app for each run).
+    n_train = var(1, init=False)
+
     def __init__(self, mode: str = "color", **kw) -> None:
         super().__init__(**kw)
         self.mode = mode
-        self.trace: Trace | None = None
         self.stage = 0
         self.use_batch = False  # the next traced step uses one sample (False) or the mini-batch
         self.sample = 0
         self.derive = False  # on the output delta: the chain-rule derivation instead of one line
         self._offers_derive = False  # what the footer was last told about the key d
-        self.n_train = 1  # set by the app: how many training samples there are to choose from
+        self._lines: dict[str, tuple[str, str]] = {}  # selector -> (markup, plain text) on screen
         self._matrix_index = 0
         self._weights: list[tuple[str, np.ndarray]] = []
         self._source = None  # (net, params) last shown in weights mode
@@ -164,17 +169,21 @@ class InspectorPanel(Vertical):
 
     def action_leave_step(self) -> None:
         self.trace = None
-        self._rerender()
+
+    def watch_n_train(self, n_train: int) -> None:
+        self.sample %= n_train
 
     # ----- step mode --------------------------------------------------------------------------------
     @property
     def at_end(self) -> bool:
         return self.trace is None or self.stage >= len(self.trace.steps) - 1
 
-    def set_trace(self, trace: Trace) -> None:
-        self.trace = trace
+    def watch_trace(self, trace: Trace | None) -> None:
         self.stage = 0
-        self._show_stage()
+        if trace is None:
+            self._rerender()
+        else:
+            self._show_stage()
 
     def move(self, delta: int) -> None:
         """Go ``delta`` stages forward or back (clamped at both ends)."""
@@ -260,15 +269,13 @@ class InspectorPanel(Vertical):
         self._explain_cursor()
 
     def explanation(self) -> str:
-        return getattr(self.query_one("#explain", Static), "_last_value", "")
+        return self._lines.get("#explain", ("", ""))[1]
 
     def _set(self, selector: str, value) -> None:
         """Update a line only when it changed (styles included): refreshes cost bandwidth."""
-        widget = self.query_one(selector, Static)
         if not isinstance(value, Text):
             value = Text(str(value))  # plain text: brackets such as [W1] are not markup
         key = value.markup
-        if getattr(widget, "_last_key", None) != key:
-            widget._last_key = key
-            widget._last_value = str(value)
-            widget.update(value)
+        if self._lines.get(selector, (None,))[0] != key:
+            self._lines[selector] = (key, str(value))
+            self.query_one(selector, Static).update(value)
