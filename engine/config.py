@@ -246,7 +246,7 @@ def _matrix_rows(f: Field, rows) -> tuple:
     """Rows of equal length of finite numbers (or their text), as a tuple of float tuples."""
     if len(rows) > MAX_POINTS:
         raise ValueError(f"{f.label}: at most {MAX_POINTS} rows ({f.help}); got {len(rows)}")
-    out = []
+    out: list[tuple] = []
     for i, row in enumerate(rows, start=1):
         if not isinstance(row, (list, tuple)) or not row:
             raise ValueError(f"{f.label}: row {i} must be a list of numbers ({f.help})")

@@ -269,7 +269,7 @@ def _finish(run, status: str, stop: "StopSignals", epochs_run: int, seconds: flo
             _err(f"error: {e}")
             code = code if status == "interrupted" else 1
         else:
-            quietly(lambda: print(f"wrote {path}", file=stream, flush=True))
+            quietly(lambda: print(f"wrote {path}", file=stream, flush=True))  # noqa: B023 (called at once)
     return code
 
 
