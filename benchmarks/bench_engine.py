@@ -94,7 +94,10 @@ def make_workloads(quick: bool) -> list[Workload]:
     moons = all_rows(datasets.load("moons", n_samples=1000, noise=0.2, seed=SEED))
     digits = all_rows(datasets.load("digits", seed=SEED))
     mnist = synthetic_mnist(2_000 if quick else 10_000, SEED)
-    e = (lambda full, fast: fast if quick else full)
+
+    def e(full, fast):
+        return fast if quick else full
+
     return [
         Workload("tiny", "tiny: moons n=1000", *moons, (2, 16, 16, 2), "tanh", 32, e(30, 5)),
         Workload("small", "small: digits n=1797", *digits, (64, 64, 10), "relu", 32, e(15, 3)),
@@ -455,7 +458,7 @@ def check_targets(all_results: dict, use_torch: bool) -> list[dict]:
 
     for threads, by_case in all_results.items():
         def ratio(wkey, opt, a, b):
-            res = by_case.get((wkey, opt))
+            res = by_case.get((wkey, opt))  # noqa: B023 (called within this iteration)
             if res is None or b not in res["raw"]:
                 return None
             return statistics.median(per_round_ratio(res["raw"][a], res["raw"][b]))

@@ -8,5 +8,6 @@ from .network import Layer, Network
 __all__ = ["Network", "Layer", "EngineError", "DatasetError", "CheckpointError"]
 from .gradcheck import GradcheckResult, gradcheck
 from .trace import Trace, TraceStep
+from .trainer import Trainer
 
-__all__ += ["gradcheck", "GradcheckResult", "Trace", "TraceStep"]
+__all__ += ["gradcheck", "GradcheckResult", "Trace", "TraceStep", "Trainer"]

@@ -78,7 +78,8 @@ def read_input(path, shown: str, limit: int, error) -> bytes:
 
 
 def _read_capped(fd: int, shown: str, limit: int, error) -> bytes:
-    chunks, total = [], 0
+    chunks: list[bytes] = []
+    total = 0
     while True:
         chunk = os.read(fd, min(_CHUNK, limit + 1 - total))
         if not chunk:

@@ -201,7 +201,7 @@ class Network:
             return
         rng = np.random.default_rng(self.seed)
         for layer in self.layers:
-            layer.W[...] = init_weights(self.init, *layer.W.shape, rng)
+            layer.W[...] = init_weights(self.init, layer.W.shape[0], layer.W.shape[1], rng)
             if self.init_scale != 1.0:
                 layer.W *= self.init_scale
         self.params[self.n_weights:] = 0.0

@@ -321,7 +321,7 @@ class Nesterov(Momentum):
         delta = -mu * v0 + (1 + mu) * v1
         return "\n".join([
             line,
-            _line("Δ", f"-mu*v + (1+mu)*v_new",
+            _line("Δ", "-mu*v + (1+mu)*v_new",
                   lambda d: f"-{num(mu, d)}*{opnd(v0, d)} + (1+{num(mu, d)})*{_prior(v1, d)}", delta),
             _new_value_line(label, "Δ", before, delta, after)])
 
@@ -387,7 +387,7 @@ class Adam(Optimizer):
                   lambda d: f"{num(b2, d)}*{opnd(v0, d)} + (1-{num(b2, d)})*{opnd(g, d)}**2", v1),
             _line("m_hat", "m/(1-b1**t)", lambda d: f"{_prior(m1, d)}/(1-{num(b1, d)}**{t})", m_hat),
             _line("v_hat", "v/(1-b2**t)", lambda d: f"{_prior(v1, d)}/(1-{num(b2, d)}**{t})", v_hat),
-            _line("Δ", f"-lr*m_hat/(sqrt(v_hat) + eps)",
+            _line("Δ", "-lr*m_hat/(sqrt(v_hat) + eps)",
                   lambda d: f"-{num(lr, d)}*{_prior(m_hat, d)}/(sqrt({_prior(v_hat, d)}) + {num(eps, d)})", delta),
             _new_value_line(label, "Δ", before, delta, after),
         ])

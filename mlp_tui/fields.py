@@ -91,7 +91,8 @@ FIELDS: dict[str, Field] = {f.name: f for f in [
     Field("points", "Points", help="the dataset 'points': one input row per sample, e.g. 0.05,0.1; 1,0"),
     Field("targets", "Targets", help="one target row per point, e.g. 0.01,0.99"),
     Field("steps", "Steps", help="stop a headless run after this many mini-batch steps instead of epochs", blank="the epochs"),
-    Field("log_every", "Log every", help="a headless run records the metrics every N epochs (every N steps with Steps)", blank="every epoch, thinned on long runs"),
+    Field("log_every", "Log every", help="a headless run records the metrics every N epochs (every N steps with Steps)",
+          blank="every epoch, thinned on long runs"),
 ]}
 LIVE_FIELDS = tuple(name for name, f in FIELDS.items() if f.live)
 
@@ -173,6 +174,7 @@ def _parse_number(f: Field, s: str, shown: str):
         if not math.isfinite(value):
             raise ValueError(f"{f.label}: must be a finite number {range_text(f.spec)}; got {shown!r}")
         value = value + 0.0  # -0 becomes 0
+    assert f.lo is not None and f.hi is not None  # every number field has a range
     if not f.lo <= value <= f.hi:
         raise ValueError(f"{f.label}: must be {range_text(f.spec)}; got {shown!r}")
     return value
@@ -213,7 +215,7 @@ def _matrix_rows(f: Field, rows) -> tuple:
     """Rows of equal length of finite numbers (or their text), as a tuple of float tuples."""
     if len(rows) > MAX_POINTS:
         raise ValueError(f"{f.label}: at most {MAX_POINTS} rows ({f.help}); got {len(rows)}")
-    out = []
+    out: list[tuple[float, ...]] = []
     for i, row in enumerate(rows, start=1):
         if not isinstance(row, (list, tuple)) or not row:
             raise ValueError(f"{f.label}: row {i} must be a list of numbers ({f.help})")

@@ -290,7 +290,7 @@ def _write_outputs(writers: list, stream) -> bool:
             _err(f"error: {e}")
             ok = False
         else:
-            quietly(lambda: print(f"wrote {path}", file=stream, flush=True))
+            quietly(lambda: print(f"wrote {path}", file=stream, flush=True))  # noqa: B023 (called at once)
     return ok
 
 

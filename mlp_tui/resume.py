@@ -13,7 +13,7 @@ from .fields import build
 def checkpoint_config(checkpoint: Checkpoint, base: RunConfig) -> RunConfig:
     """The settings stored in ``checkpoint``; for an old or bare checkpoint (none stored), ``base``
     with the architecture of the checkpoint's network."""
-    if checkpoint.config is not None:
+    if isinstance(checkpoint.config, RunConfig):  # as mlp_tui.fields.load_checkpoint made it
         return checkpoint.config
     net = checkpoint.network
     return base.replace(hidden=tuple(net.sizes[1:-1]), activation=net.activation,

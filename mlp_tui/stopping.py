@@ -36,10 +36,9 @@ class StopSignals:
                 self._previous[sig] = signal.signal(sig, self._handle)
         return self
 
-    def __exit__(self, *exc) -> bool:
+    def __exit__(self, *exc) -> None:  # None: exceptions propagate
         for sig, handler in self._previous.items():
             signal.signal(sig, handler)
-        return False
 
     def _handle(self, signum, frame) -> None:
         if self.signum is None:  # the first one decides the exit status; later ones are ignored

@@ -282,7 +282,7 @@ async def test_divergence_pauses_and_shows_the_layer(app_factory):
 
 async def test_quitting_while_training_stops_the_worker(app_factory):
     app = app_factory()
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(120, 40)):
         app.session.controller.resume()
         await asyncio.sleep(0.2)
         assert any(t.name == "mlp-tui-trainer" for t in threading.enumerate())

@@ -14,7 +14,6 @@ import numpy as np
 import pytest
 
 from engine import CheckpointError, Network, checkpoint, config, presets
-from engine.config import RunConfig
 from mlp_tui.fields import load_checkpoint
 
 ROOT = Path(__file__).resolve().parents[1]

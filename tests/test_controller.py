@@ -70,7 +70,7 @@ def test_commands_from_one_thread_while_another_reads_snapshots(controllers):
     def driver():
         try:
             ctl.start()
-            for round_ in range(4):
+            for _ in range(4):
                 time.sleep(0.03)
                 ctl.pause()
                 log.append(("pause", ctl.state, ctl.snapshot().step, trainer.step_count))

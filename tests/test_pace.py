@@ -6,7 +6,7 @@ import pytest
 
 from engine import config
 from engine.config import RunConfig
-from mlp_tui.controller import FINISHED, TrainingController
+from mlp_tui.controller import FINISHED
 from mlp_tui.cli import main
 from mlp_tui.pace import DEFAULT_SPEED, SPEED_LEVELS, faster, format_speed, parse_speed, slower
 from mlp_tui.session import Session
