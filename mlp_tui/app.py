@@ -165,7 +165,7 @@ class MlpApp(App):
         self._apply_teacher_controls()
         self._attach()
         self._layout_for(self.size.width, self.size.height)
-        self.action_panel(next(i for i in (LESSON_PANEL, *range(len(PANELS))) if i not in self.hidden))
+        self.action_panel(next(i for i in (LESSON_PANEL, METRICS_PANEL, *range(len(PANELS))) if i not in self.hidden))
         self.set_interval(self.interval, self.poll)
         self.set_status(f"{self.session.data!r}. Press space to train, n to walk one step, ? for help.")
         self.call_after_refresh(self._freeze_startup_objects)
@@ -210,7 +210,8 @@ class MlpApp(App):
         """The compact layout's lesson view (boundary and metrics side by side). Only ever set
         there: a class on the screen restyles every widget, ~50 ms a key in the wide layout."""
         compact = self.main_screen.has_class("-compact")
-        self.main_screen.set_class(compact and self.active_panel not in SIDE_PANELS, "-lesson")
+        pair_shown = not self.hidden & {LESSON_PANEL, METRICS_PANEL}  # else one panel: the whole width
+        self.main_screen.set_class(compact and pair_shown and self.active_panel not in SIDE_PANELS, "-lesson")
 
     # ----- polling the training snapshot -----------------------------------------------------------
     def poll(self, force: bool = False) -> None:

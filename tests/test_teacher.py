@@ -194,6 +194,13 @@ async def test_hiding_the_form_shows_the_next_side_panel_and_hiding_the_boundary
         assert "4 Inspector" in text and app.active_panel != 2
 
 
+async def test_a_hidden_boundary_leaves_the_metrics_the_whole_width_of_a_small_terminal(teacher_app):
+    app = teacher_app(hidden=frozenset({"boundary"}))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.active_panel == 1 and app.metrics.region.width == 80
+
+
 # ----------------------------------------------------------------------------------- files
 
 
