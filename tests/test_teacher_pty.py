@@ -26,7 +26,6 @@ from mlp_tui.widgets.hyperparams import ORDER
 
 REPO = Path(__file__).resolve().parents[1]
 SAVED = "mlp-tui-checkpoint.npz"  # the name ctrl+s offers
-BLINK_BYTES = 400  # a field's cursor blinking draws a few dozen bytes a second; a focus change far more
 ESC = "\x1b"
 # From the opening view (the boundary has the focus) Tab visits the preset chooser, then the
 # form's fields in order. Not key 1: its focus lands after keys already queued behind it.
@@ -46,12 +45,13 @@ def read_for(master: int, seen: bytearray, seconds: float) -> None:
 
 
 def settle(master: int, seen: bytearray, quiet: float = 1.5, seconds: float = 120) -> None:
-    """Read until the app has drawn no more than a blinking cursor for ``quiet`` seconds."""
+    """Read until the app has drawn nothing for ``quiet`` seconds (no field has the focus, so no
+    cursor blinks)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         before = len(seen)
         read_for(master, seen, quiet)
-        if len(seen) - before < BLINK_BYTES:
+        if len(seen) == before:
             return
 
 
@@ -87,9 +87,14 @@ def run_burst(tmp_path: Path, *flags: str):
         wait_for(master, seen, b"= 0.057 (applied live)")  # the whole burst is handled
         os.write(master, b"\x13")  # ctrl+s
         wait_for(master, seen, b"Save to")
-        settle(master, seen)  # the prompt's field takes the focus
-        os.write(master, b"\r")  # Enter: the offered name
-        wait_for(master, seen, b"checkpoint saved to " + SAVED.encode())
+        saved = b"checkpoint saved to " + SAVED.encode()
+        start = len(seen)
+        for _ in range(20):  # Enter (the offered name) does nothing until the prompt's field has the focus
+            os.write(master, b"\r")
+            read_for(master, seen, 2.0)
+            if saved in seen[start:]:
+                break
+        assert saved in seen[start:], "the checkpoint was not saved"
         os.write(master, b"\x03")
         proc.wait(timeout=30)
     finally:
