@@ -244,6 +244,32 @@ def _add_display_options(p: argparse.ArgumentParser) -> None:
                    help=f"how often the numbers refresh per second, 1 to 30 (default {DEFAULT_FPS:g})")
 
 
+def _parsed_by(parse, what: str):
+    """An argparse type calling ``parse`` (which raises ValueError with a one-line message)."""
+    def convert(text: str):
+        try:
+            return parse(text)
+        except ValueError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
+    convert.__name__ = what
+    return convert
+
+
+def _add_teacher_options(p: argparse.ArgumentParser) -> None:
+    from . import teacher
+
+    t = p.add_argument_group("teacher controls (dashboard only; a --config file may also set lock and hide)")
+    t.add_argument("--lock", type=_parsed_by(teacher.parse_lock, "lock"), default=frozenset(), metavar="FIELD,...",
+                   help="form fields students cannot change, e.g. lr,hidden (names as in a settings "
+                        "file; preset locks the preset chooser)")
+    t.add_argument("--hide", type=_parsed_by(teacher.parse_hide, "hide"), default=frozenset(), metavar="PANEL,...",
+                   help="panels not shown: form, metrics, boundary, inspector, network")
+    files = t.add_mutually_exclusive_group()
+    files.add_argument("--files", type=_parsed_by(teacher.parse_folder, "files"), metavar="DIR",
+                       help="save and load only plain file names inside DIR (for a class)")
+    files.add_argument("--no-files", action="store_true", help="no saving or loading at all (for a class)")
+
+
 def build_parser() -> ArgumentParser:
     parser = ArgumentParser(prog=PROG, description=DESCRIPTION, epilog=EPILOG, allow_abbrev=False,
                             formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -256,6 +282,7 @@ def build_parser() -> ArgumentParser:
                            epilog=TRAIN_EPILOG, allow_abbrev=False, formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_run_options(parser)
     _add_display_options(parser)
+    _add_teacher_options(parser)
     from .compare_cli import add_compare_parser  # it builds on this module's option helpers
 
     add_compare_parser(sub)
@@ -362,26 +389,36 @@ def has_terminal() -> bool:
     return all(stream is not None and stream.isatty() for stream in (sys.__stdin__, sys.__stdout__))
 
 
-def _speed(args) -> float | None:
+def _dashboard_settings(args) -> dict:
+    """The dashboard keys (speed, lock, hide) of the --config file, if any."""
+    config_path = getattr(args, "config", None)
+    if config_path is None:
+        return {}
+    from .settings_file import load_dashboard_settings
+
+    return load_dashboard_settings(config_path)
+
+
+def _speed(args, settings: dict) -> float | None:
     """--speed, else the settings file's ``speed`` key, else the default pace."""
     if hasattr(args, "speed"):
         return args.speed
-    config_path = getattr(args, "config", None)
-    if config_path is not None:
-        from .settings_file import load_dashboard_settings
-
-        return load_dashboard_settings(config_path).get("speed", DEFAULT_SPEED)
-    return DEFAULT_SPEED
+    return settings.get("speed", DEFAULT_SPEED)
 
 
 def dashboard_options(args):
-    """The display flags (and the pace) as DashboardOptions."""
+    """The display flags, the pace and the teacher controls as DashboardOptions; --lock and
+    --hide add to the settings file's lock and hide (``mlp-tui compare`` has no teacher controls)."""
     from .options import DashboardOptions
 
+    settings = _dashboard_settings(args)
     color = "ascii" if args.no_color else resolve_color(args.color, os.environ)
     return DashboardOptions(color=color, mouse=not args.no_mouse, low_bandwidth=args.low_bandwidth,
                             fps=float(args.fps), preset=getattr(args, "preset", None),
-                            config_path=getattr(args, "config", None), speed=_speed(args))
+                            config_path=getattr(args, "config", None), speed=_speed(args, settings),
+                            locked=getattr(args, "lock", frozenset()) | settings.get("lock", frozenset()),
+                            hidden=getattr(args, "hide", frozenset()) | settings.get("hide", frozenset()),
+                            files=getattr(args, "files", None), files_off=getattr(args, "no_files", False))
 
 
 def no_terminal() -> int | None:

@@ -18,6 +18,10 @@ class DashboardOptions:
     config_path:    the --config TOML file the run came from, if any (a natural place to save to)
     show_rate:      show samples/s (off for deterministic screenshots)
     speed:          training steps per second at start, None for max (--speed; + and - change it)
+    locked:         form fields kept at their starting values (--lock; mlp_tui.teacher)
+    hidden:         panels not shown, by name (--hide)
+    files:          the folder save and load are confined to, names only (--files DIR)
+    files_off:      no saving or loading at all (--no-files)
     """
 
     color: str = "color"
@@ -28,6 +32,10 @@ class DashboardOptions:
     config_path: str | None = None
     show_rate: bool = True
     speed: float | None = DEFAULT_SPEED
+    locked: frozenset[str] = frozenset()
+    hidden: frozenset[str] = frozenset()
+    files: str | None = None
+    files_off: bool = False
 
     @property
     def mode(self) -> str:

@@ -144,13 +144,16 @@ class Session(PacedControl):
         with self.controller.lock:
             return checkpoint.save(path, self.trainer, config=self.config)
 
-    def load(self, path) -> None:
+    def load(self, path, vet=None) -> None:
         """Load a checkpoint into a new run, as ``mlp-tui --load`` does; nothing changes if the
-        file is bad."""
+        file is bad or ``vet`` (called with the checkpoint's settings) raises."""
         from .resume import build_run, checkpoint_config
 
         ckpt = fields.load_checkpoint(path)
-        run = build_run(checkpoint_config(ckpt, self.config), ckpt)
+        config = checkpoint_config(ckpt, self.config)
+        if vet is not None:
+            vet(config)
+        run = build_run(config, ckpt)
         self.shutdown()
         self._attach(run)
         self.controller.publish()

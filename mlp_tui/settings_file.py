@@ -27,9 +27,10 @@ from engine.errors import EngineError, file_error, not_utf8
 from engine.inputs import not_a_file, read_input
 from mlp_tui.fields import FIELDS, from_mapping
 from mlp_tui.pace import parse_speed
+from mlp_tui.teacher import parse_hide, parse_lock
 
 # Keys that set up the dashboard rather than the training run: name -> parser (raises ValueError).
-DASHBOARD_KEYS = {"speed": parse_speed}
+DASHBOARD_KEYS = {"speed": parse_speed, "lock": parse_lock, "hide": parse_hide}
 
 if sys.version_info >= (3, 11):
     import tomllib
