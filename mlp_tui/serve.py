@@ -155,9 +155,8 @@ class ClassServer(Server):
             reason = SERVER_STOPPED
         finally:
             del self.sessions[service]
+            await _close(websocket, 1000, reason)
             await service.stop()
-            if not websocket.closed:
-                await websocket.close(message=reason.encode())
         return websocket
 
     async def _converse(self, websocket: web.WebSocketResponse, service: SessionService) -> str:
@@ -203,11 +202,13 @@ class ClassServer(Server):
         await asyncio.gather(*(self._end(service, websocket) for service, websocket in list(self.sessions.items())))
 
     async def _end(self, service: SessionService, websocket: web.WebSocketResponse) -> None:
+        await _close(websocket, 1001, SERVER_STOPPED)  # 1001: going away
         await service.stop()
-        if not websocket.closed:
-            await websocket.close(code=1001, message=SERVER_STOPPED.encode())  # 1001: going away
 
     async def on_startup(self, app: web.Application) -> None:
+        """Nothing: textual-serve prints its banner here, before the port is open."""
+
+    def _listening(self, _aiohttp_banner: str) -> None:
         print(f"mlp-tui serve: open {self.public_url} in a browser (up to {self.max_sessions} at once; "
               f"ctrl+c stops the server and every dashboard)", flush=True)
 
@@ -224,7 +225,13 @@ class ClassServer(Server):
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, self.request_exit)
         web.run_app(self._make_app(), host=self.host, port=self.port, handle_signals=False, loop=loop,
-                    print=None, shutdown_timeout=STOP_GRACE + 1.0)
+                    print=self._listening, shutdown_timeout=STOP_GRACE + 1.0)
+
+
+async def _close(websocket: web.WebSocketResponse, code: int, reason: str) -> None:
+    """Close with the reason the page shows; first, before the app's own goodbye closes it blank."""
+    if not websocket.closed:
+        await websocket.close(code=code, message=reason.encode())
 
 
 def _duration(seconds: float) -> str:

@@ -22,7 +22,7 @@ DEFAULT_MAX_SESSIONS = 10
 DEFAULT_IDLE_TIMEOUT = 1200.0
 PORT_RANGE = (1, 65535)
 SESSIONS_RANGE = (1, 1000)
-IDLE_RANGE = (10.0, 7 * 24 * 3600.0)
+IDLE_RANGE = (1.0, 7 * 24 * 3600.0)
 # serve's own options, with whether each takes a value; everything else goes to the dashboards
 SERVE_ONLY = {"--host": True, "--port": True, "--public": False, "--max-sessions": True, "--idle-timeout": True}
 
