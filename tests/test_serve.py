@@ -253,8 +253,13 @@ async def test_a_browser_gets_a_dashboard_it_can_drive_and_its_app_ends_when_it_
     server = serve("--speed", "5")
     async with aiohttp.ClientSession() as http:
         page = await http.get(server.url)
-        assert page.status == 200 and "/ws" in await page.text()
+        html = await page.text()
+        assert page.status == 200 and "/ws" in html
+        assert html.index(".closed-dialog .message") < html.index("textual.js"), "the page can say why it closed"
         browser, session = await dashboard(http, server)
+        with open(f"/proc/{session}/cmdline", "rb") as f:
+            argv = f.read().decode().split("\0")
+        assert "--no-files" in argv and argv[argv.index("--max-speed") + 1] == f"{DEFAULT_SPEED:g}"
         await browser.press(" ")  # start training
         await browser.wait_for("training to epoch", "5 steps/s", timeout=30)
         await browser.press("++++")  # 10, 20, then the class pace holds
