@@ -24,10 +24,12 @@ from mlp_tui.pace import capped, faster, format_speed, slower
 from mlp_tui.screens.file_prompt import FilePrompt
 from mlp_tui.screens.help import HelpScreen
 from mlp_tui.session import Session
+from mlp_tui.teacher import FilePolicy, file_field_problem, locked_changes, panel_names
 from mlp_tui.widgets.boundary import BoundaryPanel
 from mlp_tui.widgets.footer import StableFooter
 from mlp_tui.widgets.hyperparams import HyperparamForm
 from mlp_tui.widgets.inspector import InspectorPanel
+from mlp_tui.widgets.locks import lock_fields
 from mlp_tui.widgets.matrix_view import MatrixView
 from mlp_tui.widgets.metrics import MetricsPanel
 from mlp_tui.widgets.network_view import NetworkView
@@ -41,6 +43,10 @@ WIDE_SIZE = (110, 34)  # from this size the boundary, the metrics and a side pan
 LESSON_PANEL = 2  # the opening view: the decision boundary (with the metrics beside it)
 SIDE_PANELS = (0, 3, 4)  # the form, the inspector and the network view share the wide layout's side
 INSPECTOR_PANEL, NETWORK_PANEL = 3, 4
+METRICS_PANEL = 1
+# Keys that act on one panel: off (and out of the footer) when the teacher hides it.
+PANEL_ACTIONS = {"next_stage": INSPECTOR_PANEL, "prev_stage": INSPECTOR_PANEL, "derive": INSPECTOR_PANEL,
+                 "derive_elsewhere": INSPECTOR_PANEL, "chart": METRICS_PANEL, "log_scale": METRICS_PANEL}
 
 
 class MlpApp(App):
@@ -71,6 +77,7 @@ class MlpApp(App):
         Binding("l", "log_scale", "Log scale", show=False),
         Binding("ctrl+s", "save", "Save"),
         Binding("ctrl+o", "load", "Load"),
+        Binding("ctrl+s,ctrl+o", "files_off", "Files", show=False),  # only with --no-files
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
@@ -94,6 +101,9 @@ class MlpApp(App):
                        "inspector": None, "network": None, "failure": None}
         self.active_panel = LESSON_PANEL
         self._blas = None
+        self.files = FilePolicy(self.options.files, enabled=not self.options.files_off)
+        self.hidden = {i for i, name in enumerate(panel_names()) if name in self.options.hidden}
+        self.teacher_config = session.config  # locked fields keep these values
 
     @property
     def main_screen(self):
@@ -106,6 +116,10 @@ class MlpApp(App):
         if action == "quit":
             return True
         if len(self.screen_stack) > 1:
+            return False
+        if action in ("save", "load", "files_off"):
+            return self.files.enabled == (action != "files_off")
+        if PANEL_ACTIONS.get(action) in self.hidden:
             return False
         if action == "derive":  # before mounting there is no inspector yet
             return hasattr(self, "inspector") and self.inspector.on_output_delta
@@ -148,12 +162,24 @@ class MlpApp(App):
         for panel, (_, title) in zip(self.panels, PANELS):
             panel.border_title = title
         self.speed = self.options.speed
+        self._apply_teacher_controls()
         self._attach()
         self._layout_for(self.size.width, self.size.height)
-        self.action_panel(LESSON_PANEL)
+        self.action_panel(next(i for i in (LESSON_PANEL, *range(len(PANELS))) if i not in self.hidden))
         self.set_interval(self.interval, self.poll)
         self.set_status(f"{self.session.data!r}. Press space to train, n to walk one step, ? for help.")
         self.call_after_refresh(self._freeze_startup_objects)
+
+    def _apply_teacher_controls(self) -> None:
+        """Lock the teacher's fields and take the hidden panels out of the layout and the tabs;
+        the wide layout's side shows the first side panel not hidden."""
+        lock_fields(self.form, self.options.locked)
+        for i in self.hidden:
+            self.panels[i].display = False
+            self.tabs.hide(f"tab-{i}")
+        side = next((i for i in SIDE_PANELS if i not in self.hidden), None)
+        for i in SIDE_PANELS:
+            self.panels[i].set_class(i == side, "-side-shown")
 
     def _freeze_startup_objects(self) -> None:
         """Move what start-up built (imports, widgets, styles) out of the garbage collector's
@@ -368,6 +394,9 @@ class MlpApp(App):
 
     # ----- panels -----------------------------------------------------------------------------------
     def action_panel(self, index: int) -> None:
+        if index in self.hidden:
+            self.set_status(f"the {panel_names()[index]} panel is hidden in this class")
+            return
         self.active_panel = index
         for i, panel in enumerate(self.panels):
             panel.set_class(i == index, "-active")
@@ -386,8 +415,8 @@ class MlpApp(App):
     def _focus_target(self, index: int):
         """The widget that takes the focus when panel ``index`` is chosen, found within the panel."""
         panel = self.panels[index]
-        if panel is self.form:
-            return panel.query(Input).first()
+        if panel is self.form:  # the first field the teacher did not lock
+            return next((field for field in panel.query(Input) if field.focusable), panel)
         if panel is self.inspector:
             return panel.query_one(MatrixView)
         return panel
@@ -417,11 +446,28 @@ class MlpApp(App):
     def _preset(self, event: HyperparamForm.PresetChosen) -> None:
         from engine.presets import PRESETS
 
-        self.set_status(f"preset {event.name}: {PRESETS[event.name].teaches} Press Apply to build it.")
+        kept = locked_changes(PRESETS[event.name].config, self.teacher_config, self.options.locked)
+        self.set_status(f"preset {event.name}: {PRESETS[event.name].teaches} Press Apply to build it."
+                        + (f" Locked, kept as the teacher set them: {self._labels(kept)}." if kept else ""))
+
+    @staticmethod
+    def _labels(names) -> str:
+        return ", ".join(cfg.FIELDS[name].label for name in names)
+
+    def _vet(self, config: cfg.RunConfig) -> None:
+        """Raise ValueError if ``config`` would change a locked field, or read a file of the
+        server's while files are confined."""
+        changed = locked_changes(config, self.teacher_config, self.options.locked)
+        if changed:
+            raise ValueError(f"it would change locked settings: {self._labels(changed)}")
+        problem = file_field_problem(config, self.teacher_config) if self.files.confined else None
+        if problem:
+            raise ValueError(problem)
 
     @on(HyperparamForm.Apply)
     def _apply(self, event: HyperparamForm.Apply) -> None:
         try:
+            self._vet(event.config)
             self.session.rebuild(event.config)
         except (EngineError, ValueError, OSError) as e:
             self.set_status(f"not applied, the current network is unchanged: {e}", "error")
@@ -431,38 +477,46 @@ class MlpApp(App):
         self.set_status(f"rebuilt: {self.session.net!r} on {self.session.data!r}")
 
     # ----- files --------------------------------------------------------------------------------------
-    def action_save(self) -> None:
-        self.push_screen(FilePrompt("Save to (.npz: checkpoint, .toml: settings):", "mlp-tui-checkpoint.npz",
-                                    "Enter saves, Escape cancels"), self._save_to)
+    def _where(self) -> str:
+        return " a name in the class folder;" if self.files.folder is not None else ""
 
-    def _save_to(self, path: str | None) -> None:
-        if not path:
+    def action_save(self) -> None:
+        self.push_screen(FilePrompt(f"Save to ({self._where()} .npz: checkpoint, .toml: settings):",
+                                    "mlp-tui-checkpoint.npz", "Enter saves, Escape cancels"), self._save_to)
+
+    def _save_to(self, typed: str | None) -> None:
+        if not typed:
             return
         try:
+            path = self.files.path(typed)
             if path.endswith(".toml"):
                 written = self.session.write_settings(path)
-                self.set_status(f"settings written to {written}")
+                self.set_status(f"settings written to {self.files.show(written)}")
             else:
                 written = self.session.save(path)
-                self.set_status(f"checkpoint saved to {written} (step {self.session.trainer.step_count})")
+                self.set_status(f"checkpoint saved to {self.files.show(written)} "
+                                f"(step {self.session.trainer.step_count})")
         except (EngineError, ValueError, OSError) as e:
-            self.set_status(f"not saved: {e}", "error")
+            self.set_status(f"not saved: {self.files.scrub(str(e))}", "error")
 
     def action_load(self) -> None:
-        self.push_screen(FilePrompt("Load checkpoint (.npz):", "mlp-tui-checkpoint.npz",
+        self.push_screen(FilePrompt(f"Load checkpoint ({self._where()} .npz):", "mlp-tui-checkpoint.npz",
                                     "Enter loads, Escape cancels"), self._load_from)
 
-    def _load_from(self, path: str | None) -> None:
-        if not path:
+    def _load_from(self, typed: str | None) -> None:
+        if not typed:
             return
         try:
-            self.session.load(path)
+            self.session.load(self.files.path(typed), vet=self._vet)
         except (EngineError, ValueError, OSError) as e:
-            self.set_status(f"not loaded, the current network is unchanged: {e}", "error")
+            self.set_status(f"not loaded, the current network is unchanged: {self.files.scrub(str(e))}", "error")
             return
         self.form.load_config(self.session.config)
         self._attach()
-        self.set_status(f"loaded {path}: {self.session.net!r}, step {self.session.trainer.step_count}")
+        self.set_status(f"loaded {typed}: {self.session.net!r}, step {self.session.trainer.step_count}")
+
+    def action_files_off(self) -> None:
+        self.set_status("saving and loading are off in this class", "warning")
 
     # ----- help and quitting --------------------------------------------------------------------------
     def action_help(self) -> None:

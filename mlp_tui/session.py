@@ -151,10 +151,13 @@ class Session(PacedControl):
         with self.controller.lock:
             return checkpoint.save(path, self.trainer, config=self.config)
 
-    def load(self, path) -> None:
-        """Load a checkpoint into a new run; nothing changes if the file is bad."""
+    def load(self, path, vet=None) -> None:
+        """Load a checkpoint into a new run; nothing changes if the file is bad or ``vet``
+        (called with the checkpoint's settings) raises."""
         ckpt = checkpoint.load(path)
         config = ckpt.config or self.config
+        if vet is not None:
+            vet(config)
         run = cfg.build(config)
         if run.net.params.shape != ckpt.network.params.shape:
             raise checkpoint.CheckpointError(

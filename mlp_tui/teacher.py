@@ -119,3 +119,25 @@ class FilePolicy:
         for folder in {self.folder, os.path.realpath(self.folder)}:
             message = message.replace(folder.rstrip(os.sep) + os.sep, "").replace(folder, "the class folder")
         return message
+
+
+# ----------------------------------------------------------------------------------- the run's settings
+
+
+def locked_changes(config, teacher, locked) -> list[str]:
+    """The locked fields (in form order) whose value in ``config`` differs from ``teacher``'s."""
+    return [name for name in lockable_fields()
+            if name in locked and name != PRESET and getattr(config, name) != getattr(teacher, name)]
+
+
+def file_field_problem(config, teacher) -> str | None:
+    """Why ``config`` may not be built when files are confined: a dataset or initial-weights
+    file other than the teacher's own would read the server's files. None when it may."""
+    from engine.config import POINTS_DATASET
+    from engine.datasets import DATASETS, is_builtin
+
+    if config.dataset != teacher.dataset and config.dataset != POINTS_DATASET and not is_builtin(config.dataset):
+        return f"Dataset: only the built-in datasets in this class ({', '.join(DATASETS)})"
+    if config.init_weights is not None and config.init_weights != teacher.init_weights:
+        return "Initial weights: files cannot be read in this class; leave it blank"
+    return None

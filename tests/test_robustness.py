@@ -377,7 +377,9 @@ DASHBOARD_CASES = [(["--color", "purple"], "--color"), (["--fps", "0"], "--fps")
                    (["--fps", "abc"], "--fps"), (["--fps", "1e309"], "--fps"), (["--fps"], "--fps"), (["--speed", "0"], "--speed"),
                    (["--speed", "fast"], "--speed"), (["--speed", "-inf"], "--speed"),
                    (["--no-color=1"], "--no-color"), (["--no-mouse=yes"], "--no-mouse"),
-                   (["--low-bandwidth=x"], "--low-bandwidth")]
+                   (["--low-bandwidth=x"], "--low-bandwidth"), (["--lock", "learning"], "--lock"),
+                   (["--hide", "chart"], "--hide"), (["--files", "/no/such/folder"], "--files"),
+                   (["--no-files=1"], "--no-files")]
 TRAIN_CASES = [(["--progress", "fancy"], "--progress"), (["--progress"], "--progress"), (["--json"], "--json"),
                (["--csv"], "--csv"), (["--save"], "--save")]
 CLI_CASES = ([(argv, flag) for argv, flag in COMMON_CASES + DASHBOARD_CASES]

@@ -51,6 +51,7 @@ class HyperparamForm(VerticalScroll, can_focus=False):
         self.errors: dict[str, str] = {}
         self._pending: dict[str, str] = {}  # field -> text set by code, not typed by the user
         self._held: set[str] = set()  # live fields edited while another field was invalid
+        self.pinned: dict = {}  # fields the teacher locked -> their values, kept whatever is loaded
 
     def compose(self) -> ComposeResult:
         options = [(f"{name}", name) for name in PRESETS]
@@ -80,6 +81,7 @@ class HyperparamForm(VerticalScroll, can_focus=False):
     # ----- filling the form ----------------------------------------------------------------------
     def load_config(self, config: cfg.RunConfig, applied: bool = True) -> None:
         """Show ``config`` in every field (after a preset, a reset or a loaded checkpoint)."""
+        config = config.replace(**self.pinned)
         if applied:
             self.applied = config
         self.base = config
