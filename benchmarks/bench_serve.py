@@ -9,7 +9,7 @@ One server on a free loopback port; for each N, N websocket clients connect as t
 default run at the class pace (20 steps/s, + capped there). Then, for --window seconds:
 
 cpu            CPU time of the server and all its sessions over the window, in % of one core,
-               and in % of the whole machine (all cores)
+               and in % of the whole machine (all cores); and the server's own share
 rss            resident memory of each session process (mean), and of the server
 key-to-frame   each client, about once a second, presses - and times the first frame that
                shows the slower pace ("10 steps/s" in the output bytes), then + to go back:
@@ -153,11 +153,11 @@ async def measure(url: str, server_pid: int, n: int, window: float, start_timeou
         await asyncio.sleep(3)
         sessions = children(server_pid)
         pids = [server_pid, *sessions]
-        cpu0, t0 = cpu_seconds(pids), time.monotonic()
+        cpu0, server0, t0 = cpu_seconds(pids), cpu_seconds([server_pid]), time.monotonic()
         samples: list[float] = []
         misses: list[int] = []
         await asyncio.gather(*(press_loop(c, t0 + window, samples, misses) for c in clients))
-        cpu1, t1 = cpu_seconds(pids), time.monotonic()
+        cpu1, server1, t1 = cpu_seconds(pids), cpu_seconds([server_pid]), time.monotonic()
         rss = [rss_mib(pid) for pid in sessions]
         server_rss = rss_mib(server_pid)
         await asyncio.gather(*(c.close() for c in clients))
@@ -169,6 +169,7 @@ async def measure(url: str, server_pid: int, n: int, window: float, start_timeou
     return {
         "sessions": n, "load_before": round(load, 2), "start_all_s": round(start_s, 1),
         "cpu_pct_of_one_core": round(cpu_core, 1), "cpu_pct_of_machine": round(cpu_core / os.cpu_count(), 1),
+        "server_cpu_pct_of_one_core": round(100 * (server1 - server0) / (t1 - t0), 1),
         "rss_per_session_mib": round(statistics.fmean(rss), 1) if rss else None,
         "server_rss_mib": round(server_rss, 1),
         "presses": len(ms), "missed": len(misses),
@@ -201,7 +202,7 @@ def main() -> int:
             k = result["key_to_frame_ms"] or {}
             print(f"N={n:3d}  load before {result['load_before']:5.2f}  start {result['start_all_s']:5.1f} s  "
                   f"cpu {result['cpu_pct_of_one_core']:6.1f}% of a core ({result['cpu_pct_of_machine']:5.1f}% of all)  "
-                  f"rss/session {result['rss_per_session_mib']} MiB  server {result['server_rss_mib']} MiB  "
+                  f"(server alone {result['server_cpu_pct_of_one_core']}%)  rss/session {result['rss_per_session_mib']} MiB  server {result['server_rss_mib']} MiB  "
                   f"key-to-frame p50 {k.get('p50')} p95 {k.get('p95')} max {k.get('max')} ms "
                   f"({result['presses']} presses, {result['missed']} missed)  "
                   f"left after close {result['sessions_left_after_close']}", flush=True)
