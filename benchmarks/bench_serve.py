@@ -3,6 +3,7 @@
     python benchmarks/bench_serve.py                 # N = 1, 5, 10, 20, 30; about 5 minutes
     python benchmarks/bench_serve.py --sessions 1 2 --window 5     # smoke test
     python benchmarks/bench_serve.py --json out.json
+    python benchmarks/bench_serve.py --sessions 10 -- --low-bandwidth   # options for the dashboards
 
 One server on a free loopback port; for each N, N websocket clients connect as the page does
 (textual-serve's protocol), wait for their dashboard, press space: every session trains the
@@ -184,17 +185,19 @@ def main() -> int:
     parser.add_argument("--sessions", type=int, nargs="+", default=[1, 5, 10, 20, 30])
     parser.add_argument("--window", type=float, default=20.0, help="seconds measured per N (default 20)")
     parser.add_argument("--json", help="write the results here too")
+    parser.add_argument("dashboard", nargs="*", help="after --: options for mlp-tui serve's dashboards")
     args = parser.parse_args()
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     server = subprocess.Popen([sys.executable, "-m", "mlp_tui", "serve", "--port", str(port),
-                               "--max-sessions", str(max(args.sessions)), "--idle-timeout", "3600"],
+                               "--max-sessions", str(max(args.sessions)), "--idle-timeout", "3600", *args.dashboard],
                               cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
         if url not in server.stdout.readline():
             raise SystemExit("the server did not start")
         info = machine_info()
-        print(f"machine: {info['cpu']}, {info['cores']} cores; python {info['python']}")
+        print(f"machine: {info['cpu']}, {info['cores']} cores; python {info['python']}; "
+              f"dashboards: {' '.join(args.dashboard) or 'the defaults'}")
         results = []
         for n in args.sessions:
             result = asyncio.run(measure(url, server.pid, n, args.window, start_timeout=60 + 5 * n))

@@ -18,6 +18,7 @@ import shlex
 import signal
 import sys
 
+import aiohttp_jinja2
 from aiohttp import WSMsgType, web
 from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
@@ -76,10 +77,6 @@ class SessionService(AppService):
         self._stdin = process.stdin
         return process
 
-    @property
-    def pid(self) -> int | None:
-        return None if self._process is None else self._process.pid
-
     async def finished(self) -> None:
         """Until the app process has closed its output (it exited, or is exiting)."""
         if self._task is not None:
@@ -132,7 +129,14 @@ class ClassServer(Server):
     async def handle_index(self, request: web.Request) -> web.StreamResponse:
         if self.full:
             return web.Response(status=503, text=FULL_PAGE, content_type="text/html")
-        response = await super().handle_index(request)
+        # The address this browser reached, not --host: 0.0.0.0 is no address to connect to.
+        context = {
+            "font_size": to_int(request.query.get("fontsize", "16"), 16),
+            "app_websocket_url": f"{'wss' if request.secure else 'ws'}://{request.host}/ws",
+            "config": {"static": {"url": f"{request.scheme}://{request.host}/static/"}},
+            "application": {"name": self.title},
+        }
+        response = aiohttp_jinja2.render_template("app_index.html", request, context)
         response.text = response.text.replace("<head>", "<head>" + CLOSE_REASON_SCRIPT, 1)
         return response
 

@@ -256,6 +256,8 @@ async def test_a_browser_gets_a_dashboard_it_can_drive_and_its_app_ends_when_it_
         html = await page.text()
         assert page.status == 200 and "/ws" in html
         assert html.index(".closed-dialog .message") < html.index("textual.js"), "the page can say why it closed"
+        elsewhere = await http.get(server.url, headers={"Host": "classroom.example:8123"})  # as with --public
+        assert "ws://classroom.example:8123/ws" in await elsewhere.text()
         browser, session = await dashboard(http, server)
         with open(f"/proc/{session}/cmdline", "rb") as f:
             argv = f.read().decode().split("\0")
