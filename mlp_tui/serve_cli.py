@@ -117,7 +117,7 @@ def session_command(args, passed: list[str]) -> list[str]:
     command = [sys.executable, "-m", "mlp_tui", *passed]
     if getattr(args, "files", None) is None and not args.no_files:
         command.append("--no-files")  # no path ever comes from a browser
-    if args.max_speed is None and "--max-speed" not in passed:  # "--max-speed max" lifts the cap
+    if not any(token.split("=", 1)[0] == "--max-speed" for token in passed):  # "--max-speed max" lifts it
         command += ["--max-speed", f"{DEFAULT_SPEED:g}"]
     return command
 

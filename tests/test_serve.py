@@ -73,10 +73,10 @@ def test_each_dashboard_gets_the_teachers_options_without_serves_own():
                            "--no-files", "--max-speed", f"{DEFAULT_SPEED:g}"]
 
 
-def test_files_and_pace_are_off_and_capped_unless_the_teacher_says(tmp_path):
-    command = _session_command(["serve", "--files", str(tmp_path), "--max-speed", "max"])
-    assert command[3:] == ["--files", str(tmp_path), "--max-speed", "max"]
-    assert "--no-files" not in command
+@pytest.mark.parametrize("lift", [["--max-speed", "max"], ["--max-speed=max"], ["--max-speed", "500"]])
+def test_files_and_pace_are_off_and_capped_unless_the_teacher_says(tmp_path, lift):
+    command = _session_command(["serve", "--files", str(tmp_path), *lift])
+    assert command[3:] == ["--files", str(tmp_path), *lift]
 
 
 # ----------------------------------------------------------------------------- the pace cap
