@@ -22,7 +22,7 @@ from engine.errors import EngineError
 from mlp_tui import fields
 from mlp_tui.divergence import divergence_message
 from mlp_tui.options import DashboardOptions
-from mlp_tui.pace import faster, format_speed, slower
+from mlp_tui.pace import capped, faster, format_speed, slower
 from mlp_tui.screens.file_prompt import FilePrompt
 from mlp_tui.screens.help import HelpScreen
 from mlp_tui.session import Session
@@ -319,7 +319,7 @@ class MlpApp(App):
                         f"(space pauses, +/- speed)" if running else "paused")
 
     def action_faster(self) -> None:
-        self.speed = faster(self.speed)
+        self.speed = capped(faster(self.speed), self.options.max_speed)
 
     def action_slower(self) -> None:
         self.speed = slower(self.speed)

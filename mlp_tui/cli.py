@@ -22,7 +22,7 @@ from engine.errors import EngineError, InitWeightsError, os_error_text
 
 from . import __version__
 from .fields import FIELDS, check, parse_field, validate
-from .pace import DEFAULT_SPEED, format_speed, parse_speed
+from .pace import DEFAULT_SPEED, capped, format_speed, parse_speed
 
 PROG = "mlp-tui"
 COLOR_CHOICES = ("auto", "color", "ascii")
@@ -37,7 +37,8 @@ DESCRIPTION = """\
 Train small neural networks written from scratch in NumPy and watch backpropagation
 happen, number by number. Without a command mlp-tui opens the dashboard;
 'mlp-tui train' trains without it (see 'mlp-tui train --help'); 'mlp-tui compare'
-trains two variants side by side (see 'mlp-tui compare --help')."""
+trains two variants side by side (see 'mlp-tui compare --help'); 'mlp-tui serve' gives
+each browser its own dashboard (see 'mlp-tui serve --help')."""
 
 EPILOG = """\
 examples:
@@ -49,6 +50,7 @@ examples:
   mlp-tui train --preset spiral --json out.json --csv out.csv --save spiral.npz
   mlp-tui train --load spiral.npz --epochs 50   continue a saved run
   mlp-tui compare --preset xor-2-3-2 --a hidden=3 --b hidden=50   two networks side by side
+  mlp-tui serve --preset xor-2-3-2 --lock lr   the dashboard in students' browsers
 
 settings are applied in this order, later winning: defaults, --preset, the settings
 stored in a --load checkpoint, --config, then the flags on the command line.
@@ -94,7 +96,7 @@ class ArgumentParser(argparse.ArgumentParser):
             head, sep, rest = message[len("argument "):].partition(": ")
             if sep and head.startswith("{"):  # the subcommand position
                 bad = rest.partition("invalid choice: ")[2].split(" (")[0]
-                message = (f"unknown command {bad} (the commands are 'train' and 'compare'; options start with --; "
+                message = (f"unknown command {bad} (the commands are 'train', 'compare' and 'serve'; options start with --; "
                            f"see {PROG} --help)")
             elif sep:
                 message = f"{head.split('/')[0]}: {rest}"
@@ -270,11 +272,18 @@ def _add_teacher_options(p: argparse.ArgumentParser) -> None:
     files.add_argument("--no-files", action="store_true", help="no saving or loading at all (for a class)")
 
 
+def _add_pace_limit(p: argparse.ArgumentParser) -> None:
+    """--max-speed, for the dashboard and mlp-tui serve (a class shares the server's CPU)."""
+    p.add_argument("--max-speed", type=_speed_type, default=None, metavar="N|max",
+                   help="the fastest pace + reaches (default: no limit; mlp-tui serve: "
+                        f"{format_speed(DEFAULT_SPEED)})")
+
+
 def build_parser() -> ArgumentParser:
     parser = ArgumentParser(prog=PROG, description=DESCRIPTION, epilog=EPILOG, allow_abbrev=False,
                             formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="{train,compare}", title="commands",
+    sub = parser.add_subparsers(dest="command", metavar="{train,compare,serve}", title="commands",
                                 parser_class=ArgumentParser)
     train = sub.add_parser("train", help="train without the dashboard; print progress and export results",
                            description="Train headless: progress on the terminal, results to JSON, CSV "
@@ -283,9 +292,13 @@ def build_parser() -> ArgumentParser:
     _add_run_options(parser)
     _add_display_options(parser)
     _add_teacher_options(parser)
+    _add_pace_limit(parser)
     from .compare_cli import add_compare_parser  # it builds on this module's option helpers
 
     add_compare_parser(sub)
+    from .serve_cli import add_serve_parser
+
+    add_serve_parser(sub)
 
     _add_run_options(train)
     o = train.add_argument_group("outputs")
@@ -415,7 +428,9 @@ def dashboard_options(args):
     color = "ascii" if args.no_color else resolve_color(args.color, os.environ)
     return DashboardOptions(color=color, mouse=not args.no_mouse, low_bandwidth=args.low_bandwidth,
                             fps=float(args.fps), preset=getattr(args, "preset", None),
-                            config_path=getattr(args, "config", None), speed=_speed(args, settings),
+                            config_path=getattr(args, "config", None),
+                            speed=capped(_speed(args, settings), getattr(args, "max_speed", None)),
+                            max_speed=getattr(args, "max_speed", None),
                             locked=getattr(args, "lock", frozenset()) | settings.get("lock", frozenset()),
                             hidden=getattr(args, "hide", frozenset()) | settings.get("hide", frozenset()),
                             files=getattr(args, "files", None), files_off=getattr(args, "no_files", False))
@@ -424,7 +439,7 @@ def dashboard_options(args):
 def no_terminal() -> int | None:
     """Exit status 2 with one line when there is no terminal to draw on (a dashboard would wait
     for ever), else None."""
-    if has_terminal():
+    if has_terminal() or os.environ.get("TEXTUAL_DRIVER"):  # a driver of its own, e.g. mlp-tui serve's
         return None
     return _fail(f"the dashboard needs a terminal; to train without one use `{PROG} train`", 2)
 
@@ -472,6 +487,7 @@ def main(argv=None) -> int:
 
 def _main(argv) -> int:
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
     try:
         args = parser.parse_args(argv)
     except SystemExit as e:  # --help, --version, or a bad argument (already reported)
@@ -480,6 +496,10 @@ def _main(argv) -> int:
         from .compare_cli import run_compare
 
         return run_compare(args)
+    if args.command == "serve":
+        from .serve_cli import run_serve
+
+        return run_serve(args, argv)
     try:
         checkpoint = None
         load_path = getattr(args, "load", None)

@@ -18,6 +18,7 @@ class DashboardOptions:
     config_path:    the --config TOML file the run came from, if any (a natural place to save to)
     show_rate:      show samples/s (off for deterministic screenshots)
     speed:          training steps per second at start, None for max (--speed; + and - change it)
+    max_speed:      the fastest pace + reaches, None for no cap (--max-speed; mlp-tui serve sets it)
     locked:         form fields kept at their starting values (--lock; mlp_tui.teacher)
     hidden:         panels not shown, by name (--hide)
     files:          the folder save and load are confined to, names only (--files DIR)
@@ -32,6 +33,7 @@ class DashboardOptions:
     config_path: str | None = None
     show_rate: bool = True
     speed: float | None = DEFAULT_SPEED
+    max_speed: float | None = None
     locked: frozenset[str] = frozenset()
     hidden: frozenset[str] = frozenset()
     files: str | None = None

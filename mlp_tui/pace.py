@@ -41,6 +41,11 @@ def faster(speed: float | None) -> float | None:
     return next((s for s in SPEED_LEVELS if _rank(s) > _rank(speed)), None)
 
 
+def capped(speed: float | None, cap: float | None) -> float | None:
+    """``speed``, but no faster than ``cap`` (None: no cap)."""
+    return speed if cap is None or _rank(speed) <= cap else cap
+
+
 def slower(speed: float | None) -> float | None:
     """The next level below ``speed`` (the slowest level stays)."""
     below = [s for s in SPEED_LEVELS if _rank(s) < _rank(speed)]

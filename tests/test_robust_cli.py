@@ -50,6 +50,8 @@ DASHBOARD_CASES = [(["--color", "purple"], "--color"), (["--fps", "0"], "--fps")
                    (["--low-bandwidth=x"], "--low-bandwidth"), (["--lock", "learning"], "--lock"),
                    (["--hide", "chart"], "--hide"), (["--files", "/no/such/folder"], "--files"),
                    (["--no-files=1"], "--no-files")]
+DASHBOARD_CASES += [(["--max-speed", "0"], "--max-speed"), (["--max-speed", "fast"], "--max-speed"),
+                    (["--max-speed"], "--max-speed")]
 TRAIN_CASES = [(["--progress", "fancy"], "--progress"), (["--progress"], "--progress"), (["--json"], "--json"),
                (["--csv"], "--csv"), (["--save"], "--save")]
 CLI_CASES = ([(argv, flag) for argv, flag in COMMON_CASES + DASHBOARD_CASES]
