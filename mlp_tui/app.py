@@ -200,7 +200,8 @@ class MlpApp(App):
         self._bind_session()
         self.action_panel(next(i for i in (LESSON_PANEL, METRICS_PANEL, *range(len(PANELS))) if i not in self.hidden))
         self.set_interval(self.interval, self.poll)
-        self.set_status(f"{self.session.data!r}. Press space to train, n to walk one step, ? for help.")
+        walk = "" if INSPECTOR_PANEL in self.hidden else ", n to walk one step"
+        self.set_status(f"{self.session.data!r}. Press space to train{walk}, ? for help.")
         self.call_after_refresh(self._freeze_startup_objects)
 
     def _apply_teacher_controls(self) -> None:
@@ -545,7 +546,22 @@ class MlpApp(App):
 
     # ----- help and quitting --------------------------------------------------------------------------
     def action_help(self) -> None:
-        self.push_screen(HelpScreen())
+        self.push_screen(HelpScreen(self._class_rules()))
+
+    def _class_rules(self) -> str:
+        """What the teacher turned off, for the help screen (empty outside a class)."""
+        rules = []
+        if self.hidden:
+            rules.append("hidden panels: " + ", ".join(panel_names()[i] for i in sorted(self.hidden))
+                         + " (their keys do nothing)")
+        if self.options.locked:
+            rules.append("locked fields: " + ", ".join(fields.FIELDS[n].label if n in fields.FIELDS else n
+                                                        for n in sorted(self.options.locked)))
+        if not self.files.enabled:
+            rules.append("ctrl+s and ctrl+o are off")
+        elif self.files.folder is not None:
+            rules.append("ctrl+s and ctrl+o take a plain file name in the class folder")
+        return "; ".join(rules)
 
     async def action_quit(self) -> None:
         self.session.shutdown(timeout=1.0)

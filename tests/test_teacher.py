@@ -266,3 +266,27 @@ async def test_the_ordinary_dashboard_still_saves_anywhere(teacher_app, tmp_path
         status = await save_as(pilot, str(tmp_path / "run.npz"))
         assert status.startswith(f"checkpoint saved to {tmp_path / 'run.npz'}")
         assert "Save" in footer(app) and "Next stage" in footer(app)
+
+
+async def test_help_and_the_first_status_line_say_what_the_class_turned_off(teacher_app):
+    app = teacher_app(hidden=frozenset({"inspector"}), locked=frozenset({"lr", "preset"}), files_off=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert "n to walk one step" not in app.status_text
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert "In this class" in screen_text(app)
+        text = str(app.screen.query_one("#class-rules").render())
+        assert "hidden panels: inspector" in text
+        assert "locked fields: Learning rate, preset" in text
+        assert "ctrl+s and ctrl+o are off" in text
+
+
+async def test_outside_a_class_the_help_has_no_class_rules(teacher_app):
+    app = teacher_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert "n to walk one step" in app.status_text
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert "In this class" not in screen_text(app)

@@ -5,6 +5,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
+from rich.markup import escape
 
 from mlp_tui.screens.modal import OnceModal
 
@@ -47,6 +48,12 @@ class HelpScreen(OnceModal):
                                   border: round $accent; background: $surface; padding: 0 1; }
     """
 
+    def __init__(self, class_rules: str = "") -> None:
+        super().__init__()
+        self.class_rules = class_rules
+
     def compose(self) -> ComposeResult:
         with VerticalScroll():
             yield Static(HELP, id="help-text")
+            if self.class_rules:
+                yield Static(f"[b]In this class[/b] (set by the teacher): {escape(self.class_rules)}", id="class-rules")
