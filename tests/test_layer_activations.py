@@ -1,0 +1,67 @@
+"""Per-layer activations (--hidden 8:relu,8:tanh): the network, its gradient and its trace follow
+each layer's own function."""
+import numpy as np
+import pytest
+
+import engine
+from engine.activations import apply
+
+MIXED = ("relu", "tanh", "sigmoid")
+
+
+def mixed_net(**kw):
+    net = engine.Network([3, 5, 4, 4, 3], activations=MIXED, seed=3, **kw)
+    rng = np.random.default_rng(7)
+    net.params[net.n_weights:] = rng.normal(0, 0.5, net.params.size - net.n_weights)  # off the ReLU kink
+    return net
+
+
+def test_each_layer_applies_its_own_activation():
+    net = mixed_net()
+    X = np.random.default_rng(0).normal(size=(6, 3))
+    acts = net.activations(X)
+    for l, name in enumerate(MIXED, start=1):
+        layer = net.layers[l - 1]
+        z = acts[l - 1] @ layer.W + layer.b
+        np.testing.assert_allclose(acts[l], apply(name, z))
+
+
+@pytest.mark.parametrize("output,loss", [("softmax", "cross_entropy"), ("sigmoid", "mse"), ("linear", "mse")])
+def test_a_mixed_relu_tanh_sigmoid_net_passes_the_gradient_check(output, loss):
+    net = mixed_net(output=output, loss=loss, l2=0.3)
+    rng = np.random.default_rng(1)
+    X, y = rng.normal(size=(6, 3)), rng.integers(0, 3, 6)
+    r = engine.gradcheck(net, X, y)
+    assert r.max_rel_error < 1e-6, r
+    assert r.n_checked == net.params.size
+
+
+def test_the_trace_names_each_layers_function():
+    net = mixed_net()
+    rng = np.random.default_rng(2)
+    trace = net.trace(rng.normal(size=(2, 3)), rng.integers(0, 3, 2))
+    formulas = {s.name: s.formula for s in trace.steps}
+    assert formulas["a1"] == "a1 = relu(z1)" and formulas["a2"] == "a2 = tanh(z2)"
+    assert formulas["a3"] == "a3 = sigmoid(z3)"
+    assert formulas["dz1"] == "dz1 = da1 * relu'(z1)" and formulas["dz3"] == "dz3 = da3 * sigmoid'(z3)"
+    assert "a*(1-a)" in trace.explain("dz3", (0, 0)) and "1-a**2" in trace.explain("dz2", (0, 0))
+
+
+def test_a_copy_and_a_checkpoint_keep_the_layers_functions(tmp_path):
+    net = mixed_net()
+    assert net.copy().hidden_activations == MIXED
+    engine.checkpoint.save(tmp_path / "m.npz", net=net)
+    assert engine.checkpoint.load(tmp_path / "m.npz").network.hidden_activations == MIXED
+
+
+def test_without_per_layer_names_every_hidden_layer_uses_activation():
+    net = engine.Network([2, 4, 4, 2], activation="sigmoid")
+    assert net.hidden_activations == ("sigmoid", "sigmoid") and net.layer_activations is None
+    assert "activations" not in net.config() or net.config()["activations"] is None
+
+
+@pytest.mark.parametrize("names,message", [(("relu",), "one activation per hidden layer (2); got 1"),
+                                           (("relu", "softmax"), "activations must be one of")])
+def test_bad_per_layer_names_are_refused(names, message):
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        engine.Network([2, 4, 4, 2], activations=names)
