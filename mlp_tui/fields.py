@@ -104,23 +104,27 @@ LIVE_FIELDS = tuple(name for name, f in FIELDS.items() if f.live)
 
 
 class Layers(NamedTuple):
-    """The Hidden layers field's value: the widths and each layer's own activation ("" for a bare
-    width, which takes the Activation field's); it sets the RunConfig fields hidden and activations."""
+    """The Hidden layers field's value when a layer names its own activation (8:relu,8): the
+    widths and each layer's activation ("" for a bare width, which takes the Activation field's).
+    Without any, the value is the widths alone."""
 
     widths: tuple[int, ...]
-    activations: tuple[str, ...] = ()
+    activations: tuple[str, ...]
 
 
 def field_changes(name: str, value) -> dict:
-    """The RunConfig fields a parsed field value sets: Hidden layers sets two."""
+    """The RunConfig fields a parsed field value sets: Hidden layers sets the widths and the
+    per-layer activations (none for plain widths)."""
     if isinstance(value, Layers):
         return {"hidden": value.widths, "activations": value.activations}
+    if name == "hidden":
+        return {"hidden": value, "activations": ()}
     return {name: value}
 
 
 def field_value(config: RunConfig, name: str):
     """Field ``name``'s value in ``config``, as ``parse_field`` gives it."""
-    if name == "hidden":
+    if name == "hidden" and config.activations:
         return Layers(config.hidden, config.activations)
     return getattr(config, name)
 
@@ -208,9 +212,9 @@ def _parse_number(f: Field, s: str, shown: str):
     return value
 
 
-def _parse_layers(f: Field, s: str, shown: str) -> Layers:
+def _parse_layers(f: Field, s: str, shown: str) -> tuple[int, ...] | Layers:
     if s.lower() in ("", "none", "-"):
-        return Layers(())
+        return ()
     if any(c in s for c in "; /|") and "," not in s:
         raise ValueError(f"{f.label}: separate widths with commas, e.g. 8,8 ({LAYERS_RANGE}); got {shown!r}")
     parts = [p.strip() for p in s.split(",")]
@@ -234,7 +238,7 @@ def _parse_layers(f: Field, s: str, shown: str) -> Layers:
         if not 1 <= w <= MAX_HIDDEN_WIDTH:
             raise ValueError(f"{f.label}: layer {i} must be from 1 to {MAX_HIDDEN_WIDTH} units; got {w}")
         widths.append(w)
-    return Layers(tuple(widths), tuple(acts) if any(acts) else ())
+    return Layers(tuple(widths), tuple(acts)) if any(acts) else tuple(widths)
 
 
 def _parse_features(f: Field, s: str, shown: str) -> tuple[str, ...]:

@@ -1,10 +1,17 @@
 """Per-layer activations (--hidden 8:relu,8:tanh): the network, its gradient and its trace follow
 each layer's own function."""
+import json
+
 import numpy as np
 import pytest
 
 import engine
+from engine import config as cfg
 from engine.activations import apply
+from engine.config import RunConfig
+from mlp_tui.cli import main
+from mlp_tui.fields import Layers, field_changes, from_mapping, load_checkpoint, parse_field, validate
+from mlp_tui.settings_file import dumps_config, load_config
 
 MIXED = ("relu", "tanh", "sigmoid")
 
@@ -65,3 +72,58 @@ def test_without_per_layer_names_every_hidden_layer_uses_activation():
 def test_bad_per_layer_names_are_refused(names, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         engine.Network([2, 4, 4, 2], activations=names)
+
+
+# ----- the settings: --hidden 8:relu,8:tanh, the form's Hidden layers, TOML, checkpoints -----------------
+
+
+def test_a_width_with_its_activation_sets_that_layer_and_a_bare_width_keeps_activation():
+    value = parse_field("hidden", "8:relu, 4 ,6:tanh")
+    assert value == Layers((8, 4, 6), ("relu", "", "tanh"))
+    config = RunConfig(activation="sigmoid").replace(**field_changes("hidden", value))
+    assert cfg.build(config).net.hidden_activations == ("relu", "sigmoid", "tanh")
+    assert field_changes("hidden", parse_field("hidden", "8,8")) == {"hidden": (8, 8), "activations": ()}
+
+
+@pytest.mark.parametrize("text,words", [("8:relu,8:bogus", "Hidden layers: layer 2's activation must be one of"),
+                                        ("8:softmax", "Hidden layers: layer 1's activation must be one of"),
+                                        ("x:relu", "Hidden layers: layer 1 must be a whole number")])
+def test_a_bad_layer_activation_is_one_message_naming_the_layer(text, words):
+    with pytest.raises(ValueError) as e:
+        parse_field("hidden", text)
+    assert str(e.value).startswith(words)
+
+
+def test_more_activations_than_layers_is_refused_naming_hidden():
+    with pytest.raises(ValueError, match="^Hidden layers: one activation per layer: 1 layers, 2 activations"):
+        validate(RunConfig(hidden=(8,), activations=("relu", "tanh")))
+
+
+def test_settings_files_write_and_read_the_layers_activations(tmp_path):
+    config = from_mapping({"hidden": "8:relu,8", "activation": "sigmoid"})
+    assert (config.hidden, config.activations) == ((8, 8), ("relu", ""))
+    path = tmp_path / "s.toml"
+    path.write_text(dumps_config(config))
+    assert 'hidden = "8:relu,8"' in path.read_text() and load_config(path) == config
+
+
+def test_train_saves_the_layers_activations_and_a_loaded_run_keeps_them(tmp_path, capsys):
+    saved = tmp_path / "m.npz"
+    assert main(["train", "--hidden", "8:relu,8:tanh", "--activation", "sigmoid", "--epochs", "1",
+                 "--progress", "none", "--save", str(saved)]) == 0
+    ckpt = load_checkpoint(saved)
+    assert ckpt.network.hidden_activations == ("relu", "tanh")
+    assert (ckpt.config.hidden, ckpt.config.activations) == ((8, 8), ("relu", "tanh"))
+    assert main(["train", "--load", str(saved), "--epochs", "1", "--progress", "none"]) == 0
+
+
+def test_an_old_checkpoint_without_per_layer_activations_still_loads(tmp_path):
+    run = cfg.build(RunConfig(hidden=(4,)))
+    path = engine.checkpoint.save(tmp_path / "new.npz", run.trainer, config=run.config)
+    arrays = dict(np.load(path))
+    meta = json.loads(arrays["meta"].tobytes())
+    del meta["network"]["activations"]  # as written before per-layer activations existed
+    arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    np.savez(tmp_path / "old.npz", **arrays)
+    ckpt = load_checkpoint(tmp_path / "old.npz")
+    assert ckpt.config.activations == () and ckpt.network.hidden_activations == ("tanh",)
