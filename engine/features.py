@@ -30,7 +30,7 @@ def problem(names) -> str | None:
         if name not in FEATURES:
             return f"unknown feature {str(name)[:20]!r}; the features are {', '.join(FEATURES)}"
         if names.count(name) > 1:
-            return f"{name} is listed twice"
+            return f"{name} is listed twice; name each of {', '.join(FEATURES)} at most once"
     return None
 
 

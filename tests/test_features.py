@@ -25,7 +25,7 @@ def test_each_named_feature_is_its_formula_of_the_point():
 
 @pytest.mark.parametrize("text,words", [
     ("x1,x3", "Input features: unknown feature 'x3'; the features are x1, x2, x1^2, x2^2, x1*x2, sin(x1), sin(x2)"),
-    ("x1^2,x1^2", "Input features: x1^2 is listed twice"),
+    ("x1^2,x1^2", "Input features: x1^2 is listed twice; name each of x1, x2, x1^2"),
     ("", "Input features: must name at least one of x1"),
     ("x1,,x2", "Input features: unknown feature ''"),
 ])
