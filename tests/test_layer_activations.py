@@ -127,3 +127,22 @@ def test_an_old_checkpoint_without_per_layer_activations_still_loads(tmp_path):
     np.savez(tmp_path / "old.npz", **arrays)
     ckpt = load_checkpoint(tmp_path / "old.npz")
     assert ckpt.config.activations == () and ckpt.network.hidden_activations == ("tanh",)
+
+
+def test_compare_mode_names_a_difference_in_layer_activations():
+    from types import SimpleNamespace
+
+    from mlp_tui.compare_app import difference_text
+
+    a = SimpleNamespace(config=RunConfig(hidden=(8, 8)))
+    b = SimpleNamespace(config=RunConfig(hidden=(8, 8), activations=("relu", "")))
+    assert difference_text([a, b]) == "A: hidden 8,8  B: hidden 8:relu,8"
+
+
+def test_a_bare_checkpoint_gives_its_layers_activations_to_the_run(tmp_path):
+    from mlp_tui.resume import checkpoint_config
+
+    engine.checkpoint.save(tmp_path / "bare.npz", net=mixed_net())
+    ckpt = load_checkpoint(tmp_path / "bare.npz")
+    config = checkpoint_config(ckpt, RunConfig(dataset="blobs", classes=3, hidden=(), output="softmax"))
+    assert (config.hidden, config.activations) == ((5, 4, 4), MIXED)
