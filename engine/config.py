@@ -15,7 +15,6 @@ from dataclasses import asdict, dataclass, field, replace
 from .activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from .datasets import MAX_POINTS
 from .features import PLAIN as PLAIN_FEATURES
-from .features import plane_problem
 from .features import problem as features_problem
 from .initializers import INITS
 from .losses import COMPATIBLE_OUTPUTS, LOSSES
@@ -345,9 +344,6 @@ def load_data(config: RunConfig):
         data = datasets.load(config.dataset, n_samples=config.n_samples, noise=config.noise,
                              test_fraction=config.test_fraction, seed=config.seed, classes=config.classes,
                              standardize=config.standardize)
-    reason = plane_problem(config.features, data.n_features)
-    if reason:
-        raise FieldError("features", reason)
     return datasets.with_features(data, config.features)  # after standardizing: features of the drawn plane
 
 

@@ -461,7 +461,8 @@ def _subsample(X, y, n: int | None, rng):
 def with_features(ds: Dataset, names) -> Dataset:
     """``ds`` whose X holds the input features ``names`` of its 2-D points (engine.features),
     keeping the points for pictures; the plain (x1, x2) returns ``ds`` itself. Standardize
-    first: the features are computed from the coordinates the points are drawn at."""
+    first: the features are computed from the coordinates the points are drawn at. Raises
+    FieldError("features", ...) for a bad list or data that is not 2-D."""
     from . import features
 
     names = tuple(names)
@@ -469,7 +470,7 @@ def with_features(ds: Dataset, names) -> Dataset:
         return ds
     reason = features.problem(names) or features.plane_problem(names, ds.n_features)
     if reason:
-        raise ValueError(f"features {reason}")
+        raise validate.FieldError("features", reason)
     same = ds.X_test is ds.X_train
     X_train = features.transform(ds.X_train, names)
     X_test = X_train if same else features.transform(ds.X_test, names)
