@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass, field, replace
 
 from .activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from .datasets import MAX_POINTS
+from .features import PLAIN as PLAIN_FEATURES
+from .features import problem as features_problem
 from .initializers import INITS
 from .losses import COMPATIBLE_OUTPUTS, LOSSES
 from .network import GRAD_SCALES, MAX_HIDDEN_LAYERS, MAX_HIDDEN_WIDTH
@@ -30,7 +32,9 @@ class RunConfig:
     test_fraction: float | None = None
     classes: int | None = None
     standardize: bool = False
+    features: tuple[str, ...] = PLAIN_FEATURES
     hidden: tuple[int, ...] = (16, 16)
+    activations: tuple[str, ...] = ()  # per hidden layer, "" = ``activation``; () = all ``activation``
     activation: str = "tanh"
     output: str = "softmax"
     single_output: bool = False
@@ -64,7 +68,10 @@ class RunConfig:
 
     def to_dict(self) -> dict:
         d = asdict(self)
-        d["hidden"] = list(self.hidden)
+        # The per-layer activations are part of the layers' text (8:relu,8), their one spelling.
+        del d["activations"]
+        d["hidden"] = layers_text(self.hidden, self.activations) if self.activations else list(self.hidden)
+        d["features"] = list(self.features)
         for name in ("points", "targets"):
             d[name] = [list(row) for row in getattr(self, name)]
         return d
@@ -75,7 +82,7 @@ class Spec:
     """What values field ``name`` takes: its kind, its range [lo, hi] or its choices."""
 
     name: str
-    kind: str  # "int", "float", "choice", "layers", "batch", "text", "bool", "matrix"
+    kind: str  # "int", "float", "choice", "layers", "batch", "text", "bool", "matrix", "features", "activations"
     lo: float | None = None
     hi: float | None = None
     choices: tuple[str, ...] = ()
@@ -93,7 +100,9 @@ SPECS: dict[str, Spec] = {s.name: s for s in [
     _ranged("test_fraction", "float", optional=True),
     _ranged("classes", "int", optional=True),
     Spec("standardize", "bool"),
+    Spec("features", "features"),
     Spec("hidden", "layers", 1, MAX_HIDDEN_WIDTH),
+    Spec("activations", "activations", choices=HIDDEN_ACTIVATIONS),
     Spec("activation", "choice", choices=HIDDEN_ACTIVATIONS),
     Spec("output", "choice", choices=OUTPUT_ACTIVATIONS),
     Spec("single_output", "bool"),
@@ -123,7 +132,22 @@ SPECS: dict[str, Spec] = {s.name: s for s in [
     _ranged("log_every", "int", optional=True),
 ]}
 POINTS_DATASET = "points"  # the dataset name that means "the points and targets settings"
-LAYERS_RANGE = f"up to {MAX_HIDDEN_LAYERS} widths from 1 to {MAX_HIDDEN_WIDTH}, separated by commas"
+LAYERS_RANGE = (f"up to {MAX_HIDDEN_LAYERS} widths from 1 to {MAX_HIDDEN_WIDTH}, separated by commas, "
+                f"each optionally with its activation (8:relu)")
+
+
+def layers_text(hidden, activations=()) -> str:
+    """Hidden layers as people write them: "8,8", or with per-layer activations "8:relu,8"."""
+    acts = activations or ("",) * len(hidden)
+    return ",".join(f"{w}:{a}" if a else str(w) for w, a in zip(hidden, acts))
+
+
+def hidden_activations(config: "RunConfig") -> tuple[str, ...] | None:
+    """Each hidden layer's activation for the network (a bare width takes ``activation``), or
+    None when they all use ``activation``."""
+    if not any(config.activations):
+        return None
+    return tuple(a or config.activation for a in config.activations)
 
 
 def range_text(spec: Spec) -> str:
@@ -157,6 +181,11 @@ def _layers_problem(spec: Spec, value) -> str | None:
     return None if ok else f"must be {LAYERS_RANGE}"
 
 
+def _activations_problem(spec: Spec, value) -> str | None:
+    ok = isinstance(value, tuple) and all(a == "" or a in spec.choices for a in value)
+    return None if ok else f"must be activations among {', '.join(spec.choices)}, one per hidden layer"
+
+
 def _matrix_problem(spec: Spec, value) -> str | None:
     ok = (isinstance(value, tuple) and len(value) <= MAX_POINTS
           and all(isinstance(row, tuple) and row and len(row) == len(value[0])
@@ -174,6 +203,10 @@ def _value_problem(spec: Spec, value) -> str | None:
         return _layers_problem(spec, value)
     if spec.kind == "matrix":
         return _matrix_problem(spec, value)
+    if spec.kind == "features":
+        return features_problem(value)
+    if spec.kind == "activations":
+        return _activations_problem(spec, value)
     if spec.kind == "choice":
         return None if value in spec.choices else f"must be one of {', '.join(spec.choices)}"
     if spec.kind == "bool":
@@ -184,6 +217,9 @@ def _value_problem(spec: Spec, value) -> str | None:
 def check(config: RunConfig) -> list[tuple[str, str]]:
     """Cross-field problems as (field, reason) pairs; empty when the config is consistent."""
     problems = []
+    if config.activations and len(config.activations) != len(config.hidden):
+        problems.append(("hidden", f"one activation per layer: {len(config.hidden)} layers, "
+                                   f"{len(config.activations)} activations"))
     if config.output not in COMPATIBLE_OUTPUTS[config.loss]:
         problems.append(("output", f"loss {config.loss} needs output "
                                    f"{' or '.join(COMPATIBLE_OUTPUTS[config.loss])}; got {config.output}"))
@@ -291,7 +327,7 @@ class Run:
 
 
 # The fields load_data reads: two configs equal in these get the very same dataset.
-DATA_FIELDS = ("dataset", "n_samples", "noise", "test_fraction", "classes", "standardize", "seed")
+DATA_FIELDS = ("dataset", "n_samples", "noise", "test_fraction", "classes", "standardize", "seed", "features")
 
 
 def same_data(a: RunConfig, b: RunConfig) -> bool:
@@ -302,11 +338,13 @@ def load_data(config: RunConfig):
     from . import datasets
 
     if config.dataset == POINTS_DATASET:
-        return datasets.from_points(config.points, config.targets, test_fraction=config.test_fraction,
+        data = datasets.from_points(config.points, config.targets, test_fraction=config.test_fraction,
                                     seed=config.seed)
-    return datasets.load(config.dataset, n_samples=config.n_samples, noise=config.noise,
-                         test_fraction=config.test_fraction, seed=config.seed, classes=config.classes,
-                         standardize=config.standardize)
+    else:
+        data = datasets.load(config.dataset, n_samples=config.n_samples, noise=config.noise,
+                             test_fraction=config.test_fraction, seed=config.seed, classes=config.classes,
+                             standardize=config.standardize)
+    return datasets.with_features(data, config.features)  # after standardizing: features of the drawn plane
 
 
 def check_memory(config: RunConfig, data, sizes) -> None:
@@ -335,7 +373,7 @@ def build(config: RunConfig, data=None) -> Run:
     net = Network(sizes, activation=config.activation, output=config.output, loss=config.loss,
                   l1=config.l1, l2=config.l2, init=None if config.init == "auto" else config.init,
                   seed=config.seed, dtype=config.dtype, init_scale=config.init_scale, bias=config.bias,
-                  grad_scale=config.grad_scale)
+                  grad_scale=config.grad_scale, activations=hidden_activations(config))
     if config.init_weights is not None:
         from .init_weights import load_into
 

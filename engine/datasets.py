@@ -19,7 +19,7 @@ import math
 import os
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from io import BytesIO, StringIO
 from pathlib import Path
@@ -89,6 +89,8 @@ class Dataset:
     points with explicit targets (see ``from_points``); y then holds the class each target
     vector stands for (its argmax, or target >= 0.5 for one column), used for the accuracy.
     A test fraction of 0 leaves X_test empty (0 rows).
+    ``features``: the input features X holds, computed from 2-D points kept in
+    ``plane_train``/``plane_test`` (see ``with_features``); () when X holds the points themselves.
     """
 
     X_train: np.ndarray
@@ -102,6 +104,9 @@ class Dataset:
     path: str | None = None
     targets_train: np.ndarray | None = None
     targets_test: np.ndarray | None = None
+    features: tuple[str, ...] = ()
+    plane_train: np.ndarray | None = None
+    plane_test: np.ndarray | None = None
 
     def __post_init__(self):
         # Enforce the dtype/layout contract once, here, so every loader gets it for free.
@@ -142,15 +147,34 @@ class Dataset:
         return self.X_test.shape[0]
 
     @property
+    def points_train(self) -> np.ndarray:
+        """The training points in the plane they are drawn in: X itself unless features were computed."""
+        return self.X_train if self.plane_train is None else self.plane_train
+
+    @property
+    def points_test(self) -> np.ndarray:
+        return self.X_test if self.plane_test is None else self.plane_test
+
+    def inputs(self, points: np.ndarray) -> np.ndarray:
+        """The network's inputs for points of the plane (e.g. a picture's grid): their features."""
+        if not self.features:
+            return points
+        from .features import transform
+
+        return transform(points, self.features)
+
+    @property
     def is_2d(self) -> bool:
-        return self.n_features == 2
+        """Whether the points lie in a plane that can be drawn (the network may see other features)."""
+        return self.points_train.shape[1] == 2
 
     @property
     def extent(self) -> tuple[float, float, float, float] | None:
         """(xmin, xmax, ymin, ymax) of all points padded by 10% per axis; None unless 2-D."""
         if not self.is_2d:
             return None
-        X = self.X_train if self.X_test is self.X_train else np.vstack([self.X_train, self.X_test])
+        P, Q = self.points_train, self.points_test
+        X = P if self.X_test is self.X_train else np.vstack([P, Q])
         lo, hi = X.min(axis=0), X.max(axis=0)
         span = hi - lo
         pad = np.where(span > 0, 0.1 * span, 0.5)  # a flat axis still gets a visible range
@@ -432,6 +456,26 @@ def _subsample(X, y, n: int | None, rng):
         return X, y
     keep = np.sort(rng.permutation(len(y))[:n])
     return X[keep], y[keep]
+
+
+def with_features(ds: Dataset, names) -> Dataset:
+    """``ds`` whose X holds the input features ``names`` of its 2-D points (engine.features),
+    keeping the points for pictures; the plain (x1, x2) returns ``ds`` itself. Standardize
+    first: the features are computed from the coordinates the points are drawn at. Raises
+    FieldError("features", ...) for a bad list or data that is not 2-D."""
+    from . import features
+
+    names = tuple(names)
+    if names == features.PLAIN:
+        return ds
+    reason = features.problem(names) or features.plane_problem(names, ds.n_features)
+    if reason:
+        raise validate.FieldError("features", reason)
+    same = ds.X_test is ds.X_train
+    X_train = features.transform(ds.X_train, names)
+    X_test = X_train if same else features.transform(ds.X_test, names)
+    return replace(ds, X_train=X_train, X_test=X_test, y_test=ds.y_train if same else ds.y_test,
+                   feature_names=list(names), features=names, plane_train=ds.X_train, plane_test=ds.X_test)
 
 
 def _standardized(ds: Dataset) -> Dataset:

@@ -116,9 +116,10 @@ class Network:
 
     def __init__(self, sizes, activation="tanh", output="softmax", loss="cross_entropy",
                  l2=0.0, l1=0.0, init=None, seed=0, dtype="float64", init_scale=1.0, bias=True,
-                 grad_scale="mean"):
+                 grad_scale="mean", activations=None):
         self.sizes = validate_sizes(sizes)
         self.activation = validate.choice("activation", activation, act.HIDDEN_ACTIVATIONS)
+        self.layer_activations = _layer_activations(activations, len(self.sizes) - 2)
         self.output = validate.choice("output", output, act.OUTPUT_ACTIVATIONS)
         self.loss = validate.choice("loss", loss, LOSSES)
         if self.output not in COMPATIBLE_OUTPUTS[self.loss]:
@@ -178,8 +179,21 @@ class Network:
                 return partial(f, leak=self._leak), partial(d, leak=self._leak)
             return f, d
 
-        self._f_hidden, self._d_hidden = bind(self.activation)
+        # One (f, f') pair per hidden layer, indexed by layer: a list either way, so the training
+        # loop costs the same whether the layers share an activation or not.
+        pairs = [bind(name) for name in self.hidden_activations]
+        self._f_hidden = [f for f, _ in pairs]
+        self._d_hidden = [d for _, d in pairs]
         self._f_out, self._d_out = bind(self.output)
+
+    @property
+    def hidden_activations(self) -> tuple[str, ...]:
+        """Each hidden layer's activation: its own where given, else ``activation``."""
+        return self.layer_activations or (self.activation,) * (len(self.sizes) - 2)
+
+    def layer_activation(self, l: int) -> str:
+        """The activation of layer l = 1..L (the output's for l = L)."""
+        return self.output if l == len(self.sizes) - 1 else self.hidden_activations[l - 1]
 
     @property
     def leak(self) -> float:
@@ -219,7 +233,8 @@ class Network:
         return dict(sizes=list(self.sizes), activation=self.activation, output=self.output,
                     loss=self.loss, l2=self.l2, l1=self.l1, init=self.init, seed=self.seed,
                     dtype=self._dtype_label, init_scale=self.init_scale, bias=self.bias,
-                    grad_scale=self.grad_scale)
+                    grad_scale=self.grad_scale,
+                    activations=None if self.layer_activations is None else list(self.layer_activations))
 
     def copy(self, dtype=None) -> "Network":
         cfg = self.config()
@@ -242,7 +257,8 @@ class Network:
 
     def __repr__(self) -> str:
         arch = "-".join(map(str, self.sizes))
-        return (f"Network({arch}, activation={self.activation}, output={self.output}, "
+        acts = self.activation if self.layer_activations is None else ",".join(self.layer_activations)
+        return (f"Network({arch}, activation={acts}, output={self.output}, "
                 f"loss={self.loss}, l2={self.l2:g}, l1={self.l1:g}, dtype={self.dtype}"
                 f"{'' if self.bias else ', bias=False'}{'' if self.grad_scale == 'mean' else ', grad_scale=sum'})")
 
@@ -302,6 +318,7 @@ class Network:
         """Forward pass writing z and a of every layer into ``buf``; returns the output a_L."""
         buf.a[0] = a = X
         last = len(self.layers) - 1
+        f_hidden = self._f_hidden
         for l, layer in enumerate(self.layers):
             z = buf.z[l]
             # np.dot, not np.matmul: the same BLAS call for 2-D arrays with ~0.3 us less
@@ -311,7 +328,7 @@ class Network:
                 z += layer.b
             a = buf.a[l + 1]
             if l < last:
-                self._f_hidden(z, a)
+                f_hidden[l](z, a)
             elif self.output == "softmax":
                 act.softmax_keep_parts(z, a, buf.shifted, buf.rowsum)
             else:
@@ -322,6 +339,7 @@ class Network:
         """Backward pass after ``forward_into``: fills ``self.grad`` (dW, db of every layer)."""
         L = len(self.layers)
         n = Y.shape[0]
+        d_hidden = self._d_hidden
         output_delta(self.output, self.loss, buf.z[-1], buf.a[-1], Y, buf.dz[-1], buf.tmp, self._d_out,
                      summed=self.grad_scale == "sum")
         for l in range(L - 1, -1, -1):
@@ -334,7 +352,7 @@ class Network:
                 da = buf.da[l - 1]
                 np.dot(dz, self.layers[l].W.T, out=da)
                 dz_prev = buf.dz[l - 1]
-                self._d_hidden(buf.z[l - 1], buf.a[l], dz_prev)
+                d_hidden[l - 1](buf.z[l - 1], buf.a[l], dz_prev)
                 dz_prev *= da
         self._add_penalty_grads(n)
 
@@ -422,6 +440,19 @@ class Network:
         from .trace import record
 
         return record(self, X, y)
+
+
+def _layer_activations(names, n_hidden: int) -> tuple[str, ...] | None:
+    """Per-hidden-layer activation names, checked: None (every layer uses ``activation``) or one
+    name per hidden layer."""
+    if names is None:
+        return None
+    names = tuple(names) if isinstance(names, (list, tuple)) else (names,)
+    if len(names) != n_hidden:
+        raise ValueError(f"activations must name one activation per hidden layer ({n_hidden}); got {len(names)}")
+    for name in names:
+        validate.choice("activations", name, act.HIDDEN_ACTIVATIONS)
+    return names
 
 
 def _dtype_name(value) -> str:

@@ -44,6 +44,10 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
     Preset("circles", RunConfig(dataset="circles", n_samples=1000, noise=0.1, hidden=(16, 16), activation="tanh",
                                 optimizer="adam", lr=0.01, batch_size=32, epochs=100),
            "A closed boundary: the hidden layers learn a ring that no straight line can draw."),
+    Preset("circles-features", RunConfig(dataset="circles", n_samples=1000, noise=0.1, features=("x1^2", "x2^2"),
+                                         hidden=(), optimizer="adam", lr=0.05, batch_size=32, epochs=50),
+           "Features instead of layers: given x1^2 and x2^2, a network with no hidden layer separates the "
+           "circles, since the ring x1^2 + x2^2 = r^2 is a straight line in those features."),
     Preset("digits", RunConfig(dataset="digits", hidden=(64,), activation="relu", optimizer="adam", lr=1e-3,
                                batch_size=32, epochs=60),
            "Real images: 8x8 handwritten digits, 64-64-10, about 97% on held-out digits."),

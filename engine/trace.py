@@ -160,7 +160,7 @@ class NetSpec:
     """What the formulas and explanations need to know about the network, frozen at recording
     time (the learner may change l1/l2 live afterwards)."""
     n_layers: int
-    activation: str
+    activations: tuple[str, ...]  # each hidden layer's
     output: str
     loss: str
     leak: float
@@ -217,7 +217,7 @@ def capture(net, X, Y, buf, loss, params: np.ndarray | None = None, grad: np.nda
     block = buf.recorded.copy()
     weights = net.params.copy() if params is None else params
     grads = net.grad.copy() if grad is None else grad
-    spec = NetSpec(net.n_layers, net.activation, net.output, net.loss, net.leak, net.l1, net.l2,
+    spec = NetSpec(net.n_layers, net.hidden_activations, net.output, net.loss, net.leak, net.l1, net.l2,
                    net.bias, net.grad_scale == "sum")
 
     def name_the_arrays(t: Trace) -> None:
@@ -241,7 +241,7 @@ def _add_stages(trace: Trace, net: NetSpec) -> None:
         return
     v, L = trace._values, net.n_layers
     for l in range(1, L + 1):
-        f = net.output if l == L else net.activation
+        f = net.output if l == L else net.activations[l - 1]
         b = f" + b{l}" if net.bias else ""
         trace.add(TraceStep("forward", f"z{l}", v[f"z{l}"], f"z{l} = a{l - 1} @ W{l}{b}",
                             (f"a{l - 1}", f"W{l}") + ((f"b{l}",) if net.bias else ()), l, explain_z(v, l)))
@@ -256,9 +256,10 @@ def _add_stages(trace: Trace, net: NetSpec) -> None:
             trace.add(TraceStep("backward", f"dz{L}", v[f"dz{L}"], _output_delta_formula(net, L),
                                 (f"a{L}", "Y", f"z{L}"), L, _explain_output_delta(v, net, L)))
         else:
+            f = net.activations[l - 1]
             trace.add(TraceStep("backward", f"dz{l}", v[f"dz{l}"],
-                                f"dz{l} = da{l} * {net.activation}'(z{l})", (f"da{l}", f"z{l}", f"a{l}"), l,
-                                _explain_hidden_delta(v, l, net.activation, net.leak)))
+                                f"dz{l} = da{l} * {f}'(z{l})", (f"da{l}", f"z{l}", f"a{l}"), l,
+                                _explain_hidden_delta(v, l, f, net.leak)))
         trace.add(TraceStep("backward", f"dW{l}", v[f"dW{l}"], _dW_formula(net, l),
                             (f"a{l - 1}", f"dz{l}", f"W{l}"), l, _explain_dW(v, net, l)))
         if net.bias:

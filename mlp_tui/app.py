@@ -228,6 +228,7 @@ class MlpApp(App):
         self.network.highlight_layer = None
         self.inspector.trace = None
         self.inspector.n_train = self.session.trainer.n
+        self.inspector.features = tuple(self.session.data.features)
         self.poll(force=True)
 
     # ----- polling the training snapshot -----------------------------------------------------------

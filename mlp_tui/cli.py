@@ -21,7 +21,7 @@ from engine.config import RunConfig
 from engine.errors import EngineError, InitWeightsError, os_error_text
 
 from . import __version__
-from .fields import FIELDS, check, parse_field, validate
+from .fields import FIELDS, check, field_changes, parse_field, validate
 from .pace import DEFAULT_SPEED, capped, format_speed, parse_speed
 
 PROG = "mlp-tui"
@@ -223,7 +223,7 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
             g.add_argument(flag, dest=name, action=argparse.BooleanOptionalAction, default=argparse.SUPPRESS,
                            help=_field_help(name))
             continue
-        metavar = {"layers": "W,W", "choice": "NAME", "text": "NAME|FILE", "batch": "N|full",
+        metavar = {"layers": "W[:ACT],W", "features": "F,F", "choice": "NAME", "text": "NAME|FILE", "batch": "N|full",
                    "int": "N", "float": "X", "matrix": "X,X;X,X"}[f.kind]
         if name == "init_weights":
             metavar = "FILE.npz|FILE.json"
@@ -354,7 +354,7 @@ def _flag_values(args) -> dict:
             value = getattr(args, f.name)
             if FIELDS[f.name].kind == "bool":  # BooleanOptionalAction gives a bool; parse it all the same
                 value = parse_field(f.name, "true" if value else "false")
-            out[f.name] = value
+            out.update(field_changes(f.name, value))
     return out
 
 

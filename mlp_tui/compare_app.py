@@ -34,13 +34,13 @@ def settings_text(run) -> str:
 
 def difference_text(runs) -> str:
     """'A: hidden 3  B: hidden 50' naming only the settings the two runs differ in."""
-    from mlp_tui.fields import FIELDS, format_field
+    from mlp_tui.fields import FIELDS, field_value, format_field
 
     a, b = (run.config for run in runs)
-    names = [n for n in FIELDS if getattr(a, n) != getattr(b, n)]
+    names = [n for n in FIELDS if field_value(a, n) != field_value(b, n)]
     if not names:
         return "A and B: the same settings"
-    return "  ".join(f"{name}: " + ", ".join(f"{n} {format_field(n, getattr(c, n))}" for n in names)
+    return "  ".join(f"{name}: " + ", ".join(f"{n} {format_field(n, field_value(c, n))}" for n in names)
                      for name, c in zip(NAMES, (a, b)))
 
 

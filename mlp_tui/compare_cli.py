@@ -15,7 +15,7 @@ from engine.errors import EngineError
 
 from .cli import (UsageError, _add_display_options, _add_run_options, _fail, _flag_values, _one_line_error,
                   dashboard_options, no_terminal)
-from .fields import FIELDS, check, parse_field, validate
+from .fields import FIELDS, check, field_changes, parse_field, validate
 from .settings_file import ConfigFileError
 
 SIDES = ("a", "b")
@@ -91,7 +91,7 @@ def parse_side(specs: list[str]) -> tuple[list[str], dict]:
         if not sep:
             raise ValueError(f"{item[:40]!r} is not field=value, preset:NAME or a FILE.toml")
         name = _field_name(key)
-        values[name] = parse_field(name, text)
+        values.update(field_changes(name, parse_field(name, text)))
     return sources, values
 
 

@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from typing import Callable, NamedTuple
 
 from engine import checkpoint
 from engine import config as cfg
-from engine.config import LAYERS_RANGE, SPECS, RunConfig, Spec, is_number, range_text
+from engine.activations import HIDDEN_ACTIVATIONS
+from engine.config import LAYERS_RANGE, SPECS, RunConfig, Spec, is_number, layers_text, range_text
+from engine.features import FEATURES
+from engine.features import problem as features_problem
 from engine.datasets import MAX_POINTS
 from engine.errors import CheckpointError
 from engine.network import MAX_HIDDEN_LAYERS, MAX_HIDDEN_WIDTH
@@ -64,7 +68,9 @@ FIELDS: dict[str, Field] = {f.name: f for f in [
     Field("test_fraction", "Test fraction", help="share of samples held out; 0 trains on every point"),
     Field("classes", "Classes", help="arms of the spiral / blobs"),
     Field("standardize", "Standardize", help="z-score the features"),
-    Field("hidden", "Hidden layers", help="widths separated by commas, e.g. 8,8; empty for none"),
+    Field("features", "Input features", help=f"2-D data only: what the network sees, any of {', '.join(FEATURES)}"),
+    Field("hidden", "Hidden layers", help="widths separated by commas, e.g. 8,8; empty for none; 8:relu gives "
+                                          "a layer its own activation"),
     Field("activation", "Activation"),
     Field("output", "Output"),
     Field("single_output", "Single output", help="two classes only: one sigmoid unit giving P(class 1) instead of one unit per class"),
@@ -97,12 +103,38 @@ FIELDS: dict[str, Field] = {f.name: f for f in [
 LIVE_FIELDS = tuple(name for name, f in FIELDS.items() if f.live)
 
 
+class Layers(NamedTuple):
+    """The Hidden layers field's value when a layer names its own activation (8:relu,8): the
+    widths and each layer's activation ("" for a bare width, which takes the Activation field's).
+    Without any, the value is the widths alone."""
+
+    widths: tuple[int, ...]
+    activations: tuple[str, ...]
+
+
+def field_changes(name: str, value) -> dict:
+    """The RunConfig fields a parsed field value sets: Hidden layers sets the widths and the
+    per-layer activations (none for plain widths)."""
+    if isinstance(value, Layers):
+        return {"hidden": value.widths, "activations": value.activations}
+    if name == "hidden":
+        return {"hidden": value, "activations": ()}
+    return {name: value}
+
+
+def field_value(config: RunConfig, name: str):
+    """Field ``name``'s value in ``config``, as ``parse_field`` gives it."""
+    if name == "hidden" and config.activations:
+        return Layers(config.hidden, config.activations)
+    return getattr(config, name)
+
+
 def allowed_text(f: Field) -> str:
     """What field ``f`` accepts, for messages: its range, its choices or its help."""
     if f.kind in ("int", "float", "batch"):
         return f"must be {range_text(f.spec)}" + (" or 'full'" if f.kind == "batch" else "")
-    if f.kind == "layers":
-        return LAYERS_RANGE
+    if f.kind in ("layers", "features"):
+        return LAYERS_RANGE if f.kind == "layers" else f.help
     if f.kind == "choice":
         return f"must be one of {', '.join(f.choices)}"
     if f.kind == "bool":
@@ -180,20 +212,25 @@ def _parse_number(f: Field, s: str, shown: str):
     return value
 
 
-def _parse_layers(f: Field, s: str, shown: str) -> tuple[int, ...]:
+def _parse_layers(f: Field, s: str, shown: str) -> tuple[int, ...] | Layers:
     if s.lower() in ("", "none", "-"):
         return ()
-    if any(c in s for c in ";: /|") and "," not in s:
+    if any(c in s for c in "; /|") and "," not in s:
         raise ValueError(f"{f.label}: separate widths with commas, e.g. 8,8 ({LAYERS_RANGE}); got {shown!r}")
     parts = [p.strip() for p in s.split(",")]
     if len(parts) > MAX_HIDDEN_LAYERS:
         raise ValueError(f"{f.label}: at most {MAX_HIDDEN_LAYERS} layers of 1 to {MAX_HIDDEN_WIDTH} units; "
                          f"got {len(parts)}")
-    widths = []
-    for i, p in enumerate(parts, start=1):
-        if not p:
+    widths, acts = [], []
+    for i, part in enumerate(parts, start=1):
+        if not part:
             raise ValueError(f"{f.label}: layer {i} is empty (two commas in a row?); {LAYERS_RANGE}; "
                              f"got {shown!r}")
+        p, _, name = (x.strip() for x in part.partition(":"))
+        if ":" in part and name not in HIDDEN_ACTIVATIONS:
+            raise ValueError(f"{f.label}: layer {i}'s activation must be one of {', '.join(HIDDEN_ACTIVATIONS)}; "
+                             f"got {name[:20]!r}")
+        acts.append(name)
         try:
             w = int(p)
         except ValueError:
@@ -201,7 +238,15 @@ def _parse_layers(f: Field, s: str, shown: str) -> tuple[int, ...]:
         if not 1 <= w <= MAX_HIDDEN_WIDTH:
             raise ValueError(f"{f.label}: layer {i} must be from 1 to {MAX_HIDDEN_WIDTH} units; got {w}")
         widths.append(w)
-    return tuple(widths)
+    return Layers(tuple(widths), tuple(acts)) if any(acts) else tuple(widths)
+
+
+def _parse_features(f: Field, s: str, shown: str) -> tuple[str, ...]:
+    names = tuple(p.strip() for p in s.split(",")) if s else ()
+    reason = features_problem(names)
+    if reason:
+        raise ValueError(f"{f.label}: {reason}; got {shown!r}")
+    return names
 
 
 def _parse_matrix_text(f: Field, s: str, shown: str = "") -> tuple:
@@ -237,8 +282,10 @@ def _matrix_rows(f: Field, rows) -> tuple:
     return tuple(out)
 
 
-_PARSERS = {"text": _parse_text, "bool": _parse_bool, "choice": _parse_choice, "layers": _parse_layers,
-            "matrix": _parse_matrix_text, "int": _parse_number, "float": _parse_number, "batch": _parse_number}
+_PARSERS: dict[str, Callable[[Field, str, str], object]] = {
+    "text": _parse_text, "bool": _parse_bool, "choice": _parse_choice, "layers": _parse_layers,
+    "matrix": _parse_matrix_text, "features": _parse_features, "int": _parse_number, "float": _parse_number,
+    "batch": _parse_number}
 
 
 def format_field(name: str, value) -> str:
@@ -247,7 +294,9 @@ def format_field(name: str, value) -> str:
         return ""
     if FIELDS[name].kind == "matrix":
         return "; ".join(",".join(repr(x) for x in row) for row in value)
-    if name == "hidden":
+    if isinstance(value, Layers):
+        return layers_text(*value)
+    if name in ("hidden", "features"):
         return ",".join(str(w) for w in value)
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -280,7 +329,7 @@ def check(config: RunConfig) -> list[tuple[str, str]]:
 def validate(config: RunConfig) -> RunConfig:
     """Check every field's type and range (as the form would); raises ValueError naming the field."""
     for name in FIELDS:
-        parse_field(name, _exact_text(name, getattr(config, name)))
+        parse_field(name, _exact_text(name, field_value(config, name)))
     problems = check(config)
     if problems:
         raise ValueError(problems[0][1])
@@ -304,6 +353,7 @@ _KIND_TYPES = {"int": ((int, float), "a whole number"), "float": ((int, float), 
                "batch": ((int, float), "a whole number or \"full\""), "choice": ((), "a name in quotes"),
                "text": ((), "a name in quotes"), "bool": ((bool,), "true or false"),
                "layers": ((list,), "a list of whole numbers such as [16, 16]"),
+               "features": ((list,), 'a list of names such as ["x1^2", "x2^2"]'),
                "matrix": ((list,), "a list of rows of numbers such as [[0.05, 0.1]]")}
 
 
@@ -322,6 +372,8 @@ def _check_type(name: str, value) -> None:
           or (isinstance(value, types) and (f.kind == "bool" or not isinstance(value, bool))))
     if ok and isinstance(value, list) and f.kind == "layers":
         ok = all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+    elif ok and isinstance(value, list) and f.kind == "features":
+        ok = all(isinstance(v, str) for v in value)
     elif ok and isinstance(value, list):  # a matrix: rows of numbers, or one row written flat
         ok = all(is_number(v) for v in value) or all(
             isinstance(row, list) and all(is_number(v) for v in row) for row in value)
@@ -343,7 +395,7 @@ def from_mapping(data: dict, base: RunConfig | None = None, source: str = "setti
             value = ",".join(str(v) for v in value)
         if name in ("points", "targets") and isinstance(value, list) and value and not isinstance(value[0], list):
             value = [value]  # a single row written flat, e.g. targets = [0.01, 0.99]
-        changes[name] = parse_field(name, value if isinstance(value, str) else _exact_text(name, value))
+        changes.update(field_changes(name, parse_field(name, value if isinstance(value, str) else _exact_text(name, value))))
     return validate(base.replace(**changes))
 
 

@@ -14,7 +14,7 @@ def neuron_maps(net, data, pixels: int = MAP_PIXELS) -> list[np.ndarray]:
     grid covering the data's extent (row 0 at the top) for 2-D data, else (units, 1, 1), the
     mean activation over the first test samples."""
     if data.is_2d:
-        acts = net.activations(grid_points(data.extent, (pixels, pixels)))
+        acts = net.activations(data.inputs(grid_points(data.extent, (pixels, pixels))))
         return [a.T.reshape(a.shape[1], pixels, pixels) for a in acts[1:]]
     acts = net.activations(data.X_test[:MEAN_SAMPLES])
     return [a.mean(axis=0).reshape(-1, 1, 1) for a in acts[1:]]
@@ -25,4 +25,5 @@ def network_view_args(net, data, pixels: int = MAP_PIXELS) -> dict:
     (e.g. the boundary panel's copy loaded with a snapshot's params), not the training one."""
     return dict(sizes=net.sizes, maps=neuron_maps(net, data, pixels),
                 weights=[layer.W for layer in net.layers],
-                activations=[net.activation] * (net.n_layers - 1) + [net.output])
+                activations=[net.layer_activation(l) for l in range(1, net.n_layers + 1)],
+                inputs=list(data.features) or None)  # the computed features; else x0, x1, ...

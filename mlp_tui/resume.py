@@ -17,6 +17,7 @@ def checkpoint_config(checkpoint: Checkpoint, base: RunConfig) -> RunConfig:
         return checkpoint.config
     net = checkpoint.network
     return base.replace(hidden=tuple(net.sizes[1:-1]), activation=net.activation,
+                        activations=net.layer_activations or (),
                         output=net.output, loss=net.loss, dtype=str(net.config()["dtype"]),
                         l1=float(net.l1), l2=float(net.l2), bias=net.bias,
                         grad_scale=net.grad_scale)

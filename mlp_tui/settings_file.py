@@ -148,8 +148,9 @@ def dumps_config(config: RunConfig, dashboard: dict | None = None) -> str:
     """The TOML text ``write_config`` writes: the run's settings, then any dashboard settings
     (``{"speed": None}`` is written as ``speed = "max"``)."""
     lines = ["# mlp-tui settings: mlp-tui --config FILE (flags given on the command line win)"]
+    settings = config.to_dict()  # hidden with per-layer activations as its text, 8:relu,8
     for name in FIELDS:
-        value = getattr(config, name)
+        value = settings[name]
         if value is None:
             continue  # "the dataset's default"
         lines.append(f"{name} = {_toml_value(value)}")

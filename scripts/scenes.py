@@ -77,6 +77,12 @@ async def network(app, pilot):
     await pilot.pause()
 
 
+async def features(app, pilot):
+    await train(app, pilot, 300)
+    await pilot.press("5")  # the inputs x1^2, x2^2 feed the output directly; the boundary is a ring
+    await pilot.pause()
+
+
 async def compact(app, pilot):
     await train(app, pilot, 400)
     await pilot.press("3")
@@ -124,6 +130,7 @@ SCENES = [
     Scene("derivation-120x40", "moons-2-5-2", "color", (120, 40), derivation),
     Scene("network-120x40", "moons", "color", (120, 40), network),
     Scene("compact-80x24", "moons", "color", (80, 24), compact),
+    Scene("features-120x40", "circles-features", "color", (120, 40), features),
     Scene("monochrome-120x40", "spiral", "ascii", (120, 40), monochrome),
     Scene("digits-confusion-80x24", "digits", "color", (80, 24), digits),
     Scene("compare-120x40", "xor-2-3-2", "color", (120, 40), compare, make_compare_app),

@@ -70,7 +70,7 @@ def check_line(line: str) -> float:
     return float(stated)
 
 
-def traced(activation, pair, optimizer, lr, l1, l2, clipping, dtype="float64", steps=3):
+def traced(activation, pair, optimizer, lr, l1, l2, clipping, dtype="float64", steps=3, activations=None):
     output, loss = pair
     rng = np.random.default_rng(7)
     X = rng.normal(size=(24, 3))
@@ -78,7 +78,7 @@ def traced(activation, pair, optimizer, lr, l1, l2, clipping, dtype="float64", s
     y = rng.integers(0, max(k, 2), 24)
     sizes = [3, 1] if loss == "perceptron" else [3, 10, 4, k]  # the perceptron has no hidden layer
     net = engine.Network(sizes, activation=activation, output=output, loss=loss, l1=l1, l2=l2,
-                         seed=3, dtype=dtype)
+                         seed=3, dtype=dtype, activations=activations)
     trainer = Trainer(net, (X, y), optimizer=optimizer, lr=lr, batch_size=12, **clipping)
     for _ in range(steps):
         trainer.step()
@@ -103,6 +103,18 @@ def test_every_explanation_evaluates_to_its_result(case):
         assert phases == {"forward", "loss", "update"} and checked >= 40  # 12 rows: z, y_hat, error; W, b
     else:
         assert phases == {"forward", "loss", "backward", "update"} and checked > 800
+
+
+def test_a_net_with_a_different_activation_per_layer_explains_every_cell():
+    trace = traced("linear", PAIRS[0], "adam", 1e-3, 0.0, 0.01, {}, activations=("relu", "sigmoid"))
+    assert {s.formula for s in trace.steps} >= {"a1 = relu(z1)", "a2 = sigmoid(z2)", "dz1 = da1 * relu'(z1)",
+                                                 "dz2 = da2 * sigmoid'(z2)"}
+    for step in trace.steps:
+        for index in np.ndindex(step.value.shape):
+            lines = trace.explain(step.name, index).splitlines()
+            for line in lines:
+                check_line(line)
+            assert abs(float(step.value[index]) - check_line(lines[-1])) <= half_unit(lines[-1].rsplit(" = ", 1)[1])
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c[7] == "float64" and c[1][1] != "perceptron"],

@@ -27,7 +27,9 @@ def _bad_values(name: str) -> list[str]:
     if f.kind == "batch":
         return ["0", "fullish", "-3", "1.5", "9" * 60]
     if f.kind == "layers":
-        return ["8,,8", "8;8", "0", str(MAX_HIDDEN_WIDTH + 1), ",".join(["8"] * 11)]
+        return ["8,,8", "8;8", "0", str(MAX_HIDDEN_WIDTH + 1), ",".join(["8"] * 11), "8:bogus", "8:softmax"]
+    if f.kind == "features":
+        return ["x3", "x1,x1", "", "x1,,x2", "x" * 300]
     if f.kind == "choice":
         return ["bogus", "", "ünï"]
     if f.kind == "text":

@@ -11,6 +11,7 @@ import math
 from hypothesis import HealthCheck, given, settings, strategies as st
 from textual.widgets import Button, Input, Static
 
+from engine.features import FEATURES
 from engine.network import MAX_HIDDEN_WIDTH
 from helpers import widget_text
 from mlp_tui import fields
@@ -35,6 +36,8 @@ def range_words(name: str) -> str:
         return f"from {f.lo:g} to {f.hi:g}"
     if f.kind == "layers":
         return f"1 to {MAX_HIDDEN_WIDTH}"
+    if f.kind == "features":
+        return ", ".join(FEATURES)
     if f.kind == "choice":
         return ", ".join(f.choices)
     if f.kind == "bool":

@@ -126,20 +126,22 @@ class BoundaryPanel(Vertical, can_focus=True):
         data = self.data
         if self._grid is None or self._grid[0] != shape:
             extent = data.extent
-            train = (*to_pixels(data.X_train, extent, shape), data.y_train)
+            train = (*to_pixels(data.points_train, extent, shape), data.y_train)
             held_out = data.n_test and data.X_test is not data.X_train  # none at test fraction 0
-            test = (*to_pixels(data.X_test, extent, shape), data.y_test) if held_out else None
-            self._grid = (shape, self._twin.check_X(grid_points(extent, shape)), train, test)
+            test = (*to_pixels(data.points_test, extent, shape), data.y_test) if held_out else None
+            # The picture is of the plane; the network sees the grid's input features.
+            self._grid = (shape, self._twin.check_X(data.inputs(grid_points(extent, shape))), train, test)
         _, pts, train, test = self._grid
         acts = self._twin.activations(pts)
         if self.neuron is None:
             pred, conf, k = class_confidence(acts[-1])
             heatmap.show_classes(pred.reshape(shape), conf.reshape(shape), k, train, test)
-            self._info(f"{data.name}: predicted class  [ ] neurons")
+            inputs = f" from {', '.join(data.features)}" if data.features else ""
+            self._info(f"{data.name}: predicted class{inputs}  [ ] neurons")
         else:
             l, j = self.neuron
             values = acts[l][:, j].reshape(shape)
-            act = self._twin.activation
+            act = self._twin.layer_activation(l)
             lo, hi = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}.get(act, (None, None))
             heatmap.show_values(values, lo, hi, train, test, label=f"a{l}[{j}]")
             self._info(f"neuron a{l}[:, {j}] ({act})  [ ] next")

@@ -20,7 +20,7 @@ from engine.presets import PRESETS
 from mlp_tui import fields
 from mlp_tui.widgets.select import GuardedSelect
 
-ORDER = ("dataset", "n_samples", "noise", "test_fraction", "classes", "standardize", "hidden", "activation",
+ORDER = ("dataset", "n_samples", "noise", "test_fraction", "classes", "standardize", "features", "hidden", "activation",
          "output", "single_output", "loss", "init", "init_scale", "optimizer", "lr", "momentum", "batch_size",
          "l1", "l2", "clip_norm", "clip_value", "schedule", "decay", "decay_every", "seed", "epochs", "dtype",
          "grad_scale", "bias", "init_weights", "steps", "log_every")
@@ -48,7 +48,7 @@ class HyperparamForm(VerticalScroll, can_focus=False):
         super().__init__(**kw)
         self.applied = config  # the configuration the running network was built from
         self.base = config  # the last configuration shown: gives the fields the form does not show
-        self.values = config.to_dict() | {"hidden": config.hidden}
+        self.values = {name: fields.field_value(config, name) for name in ORDER}
         self.errors: dict[str, str] = {}
         self._pending: dict[str, str] = {}  # field -> text set by code, not typed by the user
         self._held: set[str] = set()  # live fields edited while another field was invalid
@@ -87,7 +87,7 @@ class HyperparamForm(VerticalScroll, can_focus=False):
             self.applied = config
         self.base = config
         for name in ORDER:
-            value = getattr(config, name)
+            value = fields.field_value(config, name)
             widget = self.query_one(f"#field-{name}")
             if isinstance(widget, Input):
                 text = fields.format_field(name, value)
@@ -124,7 +124,10 @@ class HyperparamForm(VerticalScroll, can_focus=False):
         self.query_one("#apply", Button).disabled = bool(self.errors or problems)
 
     def _candidate(self) -> cfg.RunConfig:
-        return self.base.replace(**{k: v for k, v in self.values.items() if k in ORDER})
+        changes: dict = {}
+        for k, v in self.values.items():
+            changes.update(fields.field_changes(k, v))
+        return self.base.replace(**changes)
 
     def _accept(self, name: str, raw) -> None:
         try:

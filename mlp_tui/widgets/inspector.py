@@ -102,6 +102,8 @@ class InspectorPanel(Vertical):
     trace: var[Trace | None] = var(None, init=False, always_update=True)
     # How many training samples there are to choose from (set by the app for each run).
     n_train = var(1, init=False)
+    # The input features the network sees (x1^2, ...; set by the app for each run); () for the data's own columns.
+    features: var[tuple[str, ...]] = var((), init=False)
 
     def __init__(self, mode: str = "color", **kw) -> None:
         super().__init__(**kw)
@@ -139,9 +141,18 @@ class InspectorPanel(Vertical):
         names = "  ".join(f"[{n}]" if i == self._matrix_index else n for i, (n, _) in enumerate(self._weights))
         self._set("#pipeline", f"weights: {names}   (w: next matrix)")
         self._set("#stage", f"{name}: {shape_text(values)}  min {values.min():.4g}  max {values.max():.4g}  "
-                            f"mean {values.mean():.4g}\nn: take one real step and walk it stage by stage "
+                            f"mean {values.mean():.4g}{self._layer_note(net, name)}\nn: take one real step and walk it stage by stage "
                             f"({'mini-batch' if self.use_batch else f'sample {self.sample}, < > to choose'}; b: batch)")
         self._explain_cursor()
+
+    def _layer_note(self, net, name: str) -> str:
+        """For a network whose layers differ in activation, the function of the matrix's layer;
+        for W1 over input features, the inputs its rows weigh."""
+        l = int(name[1:])
+        notes = [f"layer {l}: {net.layer_activation(l)}"] if net.layer_activations is not None else []
+        if self.features and l == 1:
+            notes.append(f"rows = inputs {', '.join(self.features)}")
+        return f"  ({'; '.join(notes)})" if notes else ""
 
     def _rerender(self) -> None:
         if self.trace is None and self._source is not None:
@@ -220,7 +231,7 @@ class InspectorPanel(Vertical):
             if i:
                 text.append(" -> ", style="dim")
             style = "bold reverse" if name == here else ("" if names.index(here) > i else "dim")
-            text.append(name, style=style)
+            text.append(f"x = [{', '.join(self.features)}]" if i == 0 and self.features else name, style=style)
         self._set("#pipeline", text)
         operands = ", ".join(f"{o} ({shape_text(trace.values[o])})" for o in step.operands if o in trace.values)
         self._set("#stage", f"[{self.stage + 1}/{len(trace.steps)}] {step.phase}: {step.formula}\n"

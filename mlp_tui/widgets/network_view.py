@@ -83,11 +83,16 @@ class Plan:
         return column.rows[unit] + self.box[1] // 2
 
 
-def plan(sizes: tuple[int, ...], width: int, height: int) -> Plan:
+def input_labels(n: int, names=None) -> tuple[str, ...]:
+    """The input units' labels: the input features' names where given, else x0, x1, ..."""
+    return tuple(names) if names else tuple(f"x{unit}" for unit in range(n))
+
+
+def plan(sizes: tuple[int, ...], width: int, height: int, inputs=None) -> Plan:
     """Where each layer and box goes: the largest box size that fits every layer, else the
     largest that leaves room for edges (wide layers are then summarised)."""
     layers = len(sizes) - 1
-    in_width = len(f"x{sizes[0] - 1}")
+    in_width = max(map(len, input_labels(sizes[0], inputs)))
 
     def gap(bw: int) -> int:
         return (width - 2 - in_width - layers * bw) // layers  # 1-cell margins for the marks
@@ -159,6 +164,7 @@ class NetworkView(Widget, can_focus=True):
         self.mode = mode
         self.sizes: tuple[int, ...] | None = None
         self._labels: list[str] = []
+        self._inputs: tuple[str, ...] = ()
         self._maps: list[tuple[np.ndarray, int, int]] = []  # per layer: (codes, colours K, table offset)
         self._edges: list[np.ndarray] = []  # per layer: quantised weights
         self._cursor = (1, 0)  # where Enter re-selects after a deselect
@@ -170,10 +176,11 @@ class NetworkView(Widget, can_focus=True):
         self._fresh: np.ndarray | None = None  # codes painted for new data, drawn on the next frame
 
     # ------------------------------------------------------------------ data in
-    def show(self, sizes, maps, weights, activations) -> bool:
+    def show(self, sizes, maps, weights, activations, inputs=None) -> bool:
         """Draw a network. ``sizes``: layer widths (inputs first); for each layer l = 1..L:
         ``maps[l-1]`` (sizes[l], h, w) activations over the input plane (h = w = 1: one shade),
-        ``weights[l-1]`` (sizes[l-1], sizes[l]) and ``activations[l-1]`` its activation's name.
+        ``weights[l-1]`` (sizes[l-1], sizes[l]) and ``activations[l-1]`` its activation's name;
+        ``inputs``: the input units' names (the input features), by default x0, x1, ...
         Raises ValueError naming the argument at fault (the picture stays); returns True when
         the quantised picture changed (and a repaint was requested)."""
         try:
@@ -195,13 +202,17 @@ class NetworkView(Widget, can_focus=True):
                 raise ValueError(f"weights[{l - 1}] must have shape {(sizes[l - 1], sizes[l])}; got {W.shape}")
             new_maps.append(self._quantise_map(m, str(activations[l - 1])))
             new_edges.append(pal.quantise_signed(W, pal.finite_absmax(W)))
+        if inputs is not None and len(inputs) != sizes[0]:
+            raise ValueError(f"inputs must name the {sizes[0]} input units; got {inputs!r:.40}")
+        names = input_labels(sizes[0], inputs)
         labels = ["in"] + [f"h{l} {a}" for l, a in enumerate(activations[:-1], 1)] + [f"out {activations[-1]}"]
-        if self._same(sizes, labels, new_maps, new_edges):
+        if self._same(sizes, labels, new_maps, new_edges) and names == self._inputs:
             return False
         if sizes != self.sizes:
             self._cursor = (1, 0)
             self.set_reactive(NetworkView.selected, None)
-        same_shape = sizes == self.sizes and labels == self._labels
+        same_shape = sizes == self.sizes and labels == self._labels and names == self._inputs
+        self._inputs = names
         self.sizes, self._labels, self._maps, self._edges = sizes, labels, new_maps, new_edges
         self._repaint_changed() if same_shape else self._repaint()
         return True
@@ -224,7 +235,7 @@ class NetworkView(Widget, can_focus=True):
         """Where everything is at the current size (None before the first ``show``)."""
         if self.sizes is None:
             return None
-        return plan(self.sizes, *self.size)
+        return plan(self.sizes, *self.size, self._inputs)
 
     def neuron_at(self, x: int, y: int) -> tuple[int, int] | None:
         """The (layer, unit) whose box (or selection mark) covers cell (x, y), if any."""
@@ -337,7 +348,7 @@ class NetworkView(Widget, can_focus=True):
 
     def _paint(self, width: int, height: int) -> np.ndarray:
         codes = np.zeros((height, width), np.int32)
-        layout = plan(self.sizes, width, height)
+        layout = plan(self.sizes, width, height, self._inputs)
         cols = layout.columns
         for left, right in zip(cols, cols[1:]):
             self._paint_edges(codes, layout, left, right)
@@ -347,7 +358,7 @@ class NetworkView(Widget, can_focus=True):
         for col in cols:
             if col.layer == 0:
                 for unit in range(len(col.rows)):
-                    self._put_text(codes, layout.centre(col, unit), col.x, f"x{unit}", "label", col.width)
+                    self._put_text(codes, layout.centre(col, unit), col.x, self._inputs[unit], "label", col.width)
             if col.more:
                 more = f"+{col.more} more"
                 self._put_text(codes, col.more_row, col.x, more if len(more) <= col.width + gap - 2 else f"+{col.more}",
