@@ -23,7 +23,7 @@ from mlp_tui.widgets.select import GuardedSelect
 ORDER = ("dataset", "n_samples", "noise", "test_fraction", "classes", "standardize", "hidden", "activation",
          "output", "single_output", "loss", "init", "init_scale", "optimizer", "lr", "momentum", "batch_size",
          "l1", "l2", "clip_norm", "clip_value", "schedule", "decay", "decay_every", "seed", "epochs", "dtype",
-         "grad_scale", "bias", "init_weights", "steps", "log_every")
+         "grad_scale", "bias", "init_weights", "steps", "log_every", "dropout", "early_stop")
 # Not in the form: points and targets (data, from a preset or a settings file); they come from
 # the configuration last shown.
 
@@ -48,7 +48,7 @@ class HyperparamForm(VerticalScroll, can_focus=False):
         super().__init__(**kw)
         self.applied = config  # the configuration the running network was built from
         self.base = config  # the last configuration shown: gives the fields the form does not show
-        self.values = config.to_dict() | {"hidden": config.hidden}
+        self.values = config.to_dict() | {"hidden": config.hidden, "dropout": config.dropout}
         self.errors: dict[str, str] = {}
         self._pending: dict[str, str] = {}  # field -> text set by code, not typed by the user
         self._held: set[str] = set()  # live fields edited while another field was invalid
