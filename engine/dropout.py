@@ -67,7 +67,7 @@ class Dropout:
                       for r, w in zip(self.rates, widths)]
 
     def state(self) -> dict:
-        return self.rng.bit_generator.state
+        return dict(self.rng.bit_generator.state)
 
     def load_state(self, state) -> None:
         rng = np.random.default_rng()

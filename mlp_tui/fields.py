@@ -216,7 +216,8 @@ def _parse_rates(f: Field, s: str, shown: str) -> tuple[float, ...]:
         return ()
     parts = [p.strip() for p in s.split(",")]
     if len(parts) > MAX_HIDDEN_LAYERS:
-        raise ValueError(f"{f.label}: at most {MAX_HIDDEN_LAYERS} rates, one per hidden layer; got {len(parts)}")
+        raise ValueError(f"{f.label}: at most {MAX_HIDDEN_LAYERS} rates, one per hidden layer, each "
+                         f"{range_text(f.spec)}; got {len(parts)}")
     rates = []
     for i, p in enumerate(parts, start=1):
         try:
