@@ -62,6 +62,8 @@ class RunConfig:
     targets: tuple[tuple[float, ...], ...] = ()
     steps: int | None = None
     log_every: int | None = None
+    dropout: tuple[float, ...] = ()  # one rate for every hidden layer, or one per layer; () = off
+    early_stop: int = 0  # patience in epochs on the test loss; 0 = off
 
     def replace(self, **changes) -> "RunConfig":
         return replace(self, **changes)
@@ -72,6 +74,7 @@ class RunConfig:
         del d["activations"]
         d["hidden"] = layers_text(self.hidden, self.activations) if self.activations else list(self.hidden)
         d["features"] = list(self.features)
+        d["dropout"] = list(self.dropout)
         for name in ("points", "targets"):
             d[name] = [list(row) for row in getattr(self, name)]
         return d
@@ -82,7 +85,7 @@ class Spec:
     """What values field ``name`` takes: its kind, its range [lo, hi] or its choices."""
 
     name: str
-    kind: str  # "int", "float", "choice", "layers", "batch", "text", "bool", "matrix", "features", "activations"
+    kind: str  # "int", "float", "choice", "layers", "batch", "text", "bool", "matrix", "features", "activations", "rates"
     lo: float | None = None
     hi: float | None = None
     choices: tuple[str, ...] = ()
@@ -130,6 +133,8 @@ SPECS: dict[str, Spec] = {s.name: s for s in [
     Spec("targets", "matrix"),
     _ranged("steps", "int", optional=True),
     _ranged("log_every", "int", optional=True),
+    _ranged("dropout", "rates"),
+    _ranged("early_stop", "int"),
 ]}
 POINTS_DATASET = "points"  # the dataset name that means "the points and targets settings"
 LAYERS_RANGE = (f"up to {MAX_HIDDEN_LAYERS} widths from 1 to {MAX_HIDDEN_WIDTH}, separated by commas, "
@@ -148,6 +153,7 @@ def hidden_activations(config: "RunConfig") -> tuple[str, ...] | None:
     if not any(config.activations):
         return None
     return tuple(a or config.activation for a in config.activations)
+RATES_TEXT = "one rate for every hidden layer or one per layer, separated by commas"
 
 
 def range_text(spec: Spec) -> str:
@@ -186,6 +192,12 @@ def _activations_problem(spec: Spec, value) -> str | None:
     return None if ok else f"must be activations among {', '.join(spec.choices)}, one per hidden layer"
 
 
+def _rates_problem(spec: Spec, value) -> str | None:
+    ok = (isinstance(value, tuple) and len(value) <= MAX_HIDDEN_LAYERS
+          and all(is_number(r) and spec.lo <= r <= spec.hi for r in value))
+    return None if ok else f"must be {RATES_TEXT}, each {range_text(spec)}"
+
+
 def _matrix_problem(spec: Spec, value) -> str | None:
     ok = (isinstance(value, tuple) and len(value) <= MAX_POINTS
           and all(isinstance(row, tuple) and row and len(row) == len(value[0])
@@ -207,6 +219,8 @@ def _value_problem(spec: Spec, value) -> str | None:
         return features_problem(value)
     if spec.kind == "activations":
         return _activations_problem(spec, value)
+    if spec.kind == "rates":
+        return _rates_problem(spec, value)
     if spec.kind == "choice":
         return None if value in spec.choices else f"must be one of {', '.join(spec.choices)}"
     if spec.kind == "bool":
@@ -235,7 +249,21 @@ def check(config: RunConfig) -> list[tuple[str, str]]:
                                     f"got {config.dataset!r}"))
     elif len(config.points) != len(config.targets):
         problems.append(("targets", f"one row per point ({len(config.points)}); got {len(config.targets)}"))
+    problems += _dropout_problems(config)
+    if config.early_stop and config.test_fraction == 0:
+        problems.append(("early_stop", "needs a test split to watch; the test fraction is 0"))
     return problems
+
+
+def _dropout_problems(config: RunConfig) -> list[tuple[str, str]]:
+    """A rate for each hidden layer: one for all of them, or exactly one each."""
+    rates, n_hidden = config.dropout, len(config.hidden)
+    if any(rates) and not n_hidden:
+        return [("dropout", "drops units of hidden layers; this network has none")]
+    if len(rates) not in (0, 1, n_hidden):
+        return [("dropout", f"give one rate for every hidden layer or one per hidden layer ({n_hidden}); "
+                            f"got {len(rates)}")]
+    return []
 
 
 def _perceptron_problems(config: RunConfig) -> list[tuple[str, str]]:
@@ -369,6 +397,8 @@ def build(config: RunConfig, data=None) -> Run:
     validate(config)
     data = data if data is not None else load_data(config)
     sizes = [data.n_features, *config.hidden, output_units(config, data.n_outputs)]
+    if config.early_stop and not data.n_test:
+        raise FieldError("early_stop", "needs a test split to watch; this dataset has no test samples")
     check_memory(config, data, sizes)
     net = Network(sizes, activation=config.activation, output=config.output, loss=config.loss,
                   l1=config.l1, l2=config.l2, init=None if config.init == "auto" else config.init,
@@ -381,5 +411,6 @@ def build(config: RunConfig, data=None) -> Run:
     settings = trainer_settings(config)
     name, params = settings.pop("schedule")
     trainer = Trainer(net, data, optimizer=config.optimizer, schedule=name, schedule_params=params,
-                      seed=config.seed, **settings)
+                      seed=config.seed, dropout=config.dropout,
+                      early_stop=config.early_stop, **settings)
     return Run(config, data, net, trainer)

@@ -329,19 +329,28 @@ class Network:
             a = buf.a[l + 1]
             if l < last:
                 f_hidden[l](z, a)
-            elif self.output == "softmax":
-                act.softmax_keep_parts(z, a, buf.shifted, buf.rowsum)
             else:
-                self._f_out(z, a)
+                self._output_into(z, a, buf)
         return a
+
+    def _output_into(self, z: np.ndarray, a: np.ndarray, buf: Buffers) -> None:
+        """The output layer's activation of ``z`` into ``a``."""
+        if self.output == "softmax":
+            act.softmax_keep_parts(z, a, buf.shifted, buf.rowsum)
+        else:
+            self._f_out(z, a)
+
+    def _output_delta_into(self, Y: np.ndarray, buf: Buffers) -> None:
+        """dL/dz of the output layer into ``buf.dz[-1]``."""
+        output_delta(self.output, self.loss, buf.z[-1], buf.a[-1], Y, buf.dz[-1], buf.tmp, self._d_out,
+                     summed=self.grad_scale == "sum")
 
     def backward_into(self, Y: np.ndarray, buf: Buffers) -> None:
         """Backward pass after ``forward_into``: fills ``self.grad`` (dW, db of every layer)."""
         L = len(self.layers)
         n = Y.shape[0]
         d_hidden = self._d_hidden
-        output_delta(self.output, self.loss, buf.z[-1], buf.a[-1], Y, buf.dz[-1], buf.tmp, self._d_out,
-                     summed=self.grad_scale == "sum")
+        self._output_delta_into(Y, buf)
         for l in range(L - 1, -1, -1):
             dz = buf.dz[l]
             dW, db = self._grad_layers[l].W, self._grad_layers[l].b

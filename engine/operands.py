@@ -52,7 +52,7 @@ def sources(trace: Trace, name: str, index=()) -> list[Source]:
         return [Source(a, (None, p)), Source(dz, (None, q))] + ([Source(W, (p, q))] if regularised else [])
     if kind == "db#":
         return [Source(ops[0], (None, index[0]))]
-    if kind == "da#":
+    if kind == "da#_drop" or (kind == "da#" and ops[-1].startswith("W")):  # not da = da_drop * mask / keep
         (i, p), (dz, W) = index, ops
         return [Source(dz, (i, None)), Source(W, (p, None))]
     if step.phase == "update" and trace.config["loss"] == "perceptron":

@@ -168,6 +168,15 @@ class NetSpec:
     l2: float
     bias: bool = True
     summed: bool = False  # grad_scale "sum": the gradient of the summed loss, no 1/n
+    keep: tuple[float, ...] = ()  # dropout: hidden layer l keeps its units with keep[l-1] (1: no dropout)
+
+    def dropped(self, l: int) -> bool:
+        """Does hidden layer ``l`` (from 1) go through a dropout mask?"""
+        return 0 < l <= len(self.keep) and self.keep[l - 1] < 1
+
+    def fed(self, l: int) -> str:
+        """The name of what layer ``l`` reads: a{l-1}, or a{l-1}_drop after dropout."""
+        return f"a{l - 1}_drop" if self.dropped(l - 1) else f"a{l - 1}"
 
     @property
     def per_n(self) -> str:
@@ -200,12 +209,14 @@ def _layer_names(n_layers: int) -> tuple[tuple[str, ...], ...]:
                  for l in range(1, n_layers + 1))
 
 
-def capture(net, X, Y, buf, loss, params: np.ndarray | None = None, grad: np.ndarray | None = None) -> Trace:
+def capture(net, X, Y, buf, loss, params: np.ndarray | None = None, grad: np.ndarray | None = None,
+            drop=None) -> Trace:
     """Copy what one forward/backward pass left in ``buf`` and ``net.grad`` into a Trace.
 
     ``params``, ``grad``: copies of ``net.params`` and ``net.grad`` the caller already made (the
     trainer keeps them for the update stage). Only flat copies are taken here; they are cut into
-    named per-layer arrays on first use.
+    named per-layer arrays on first use. ``drop``: the step's ``dropout.Dropout``, whose masks,
+    dropped activations and their gradients (fresh arrays every step) are kept as they are.
     """
     from .network import Buffers
 
@@ -218,7 +229,11 @@ def capture(net, X, Y, buf, loss, params: np.ndarray | None = None, grad: np.nda
     weights = net.params.copy() if params is None else params
     grads = net.grad.copy() if grad is None else grad
     spec = NetSpec(net.n_layers, net.hidden_activations, net.output, net.loss, net.leak, net.l1, net.l2,
-                   net.bias, net.grad_scale == "sum")
+                   net.bias, net.grad_scale == "sum", drop.keep if drop is not None else ())
+    if drop is not None:
+        for l, arrays in enumerate(zip(drop.masks, drop.dropped, drop.da_drop), start=1):
+            if arrays[0] is not None:
+                v.update(zip((f"mask{l}", f"a{l}_drop", f"da{l}_drop"), arrays))
 
     def name_the_arrays(t: Trace) -> None:
         z, a, dz, da = Buffers.split(block, net.sizes, X.shape[0])
@@ -243,10 +258,15 @@ def _add_stages(trace: Trace, net: NetSpec) -> None:
     for l in range(1, L + 1):
         f = net.output if l == L else net.activations[l - 1]
         b = f" + b{l}" if net.bias else ""
-        trace.add(TraceStep("forward", f"z{l}", v[f"z{l}"], f"z{l} = a{l - 1} @ W{l}{b}",
-                            (f"a{l - 1}", f"W{l}") + ((f"b{l}",) if net.bias else ()), l, explain_z(v, l)))
+        trace.add(TraceStep("forward", f"z{l}", v[f"z{l}"], f"z{l} = {net.fed(l)} @ W{l}{b}",
+                            (net.fed(l), f"W{l}") + ((f"b{l}",) if net.bias else ()), l,
+                            explain_z(v, l, net.fed(l))))
         trace.add(TraceStep("forward", f"a{l}", v[f"a{l}"], f"a{l} = {f}(z{l})",
                             (f"z{l}",), l, _explain_a(v, l, f, net.leak)))
+        if net.dropped(l):
+            trace.add(TraceStep("forward", f"a{l}_drop", v[f"a{l}_drop"],
+                                f"a{l}_drop = a{l} * mask{l} / keep,  keep = 1 - rate = {net.keep[l - 1]:g}",
+                                (f"a{l}", f"mask{l}"), l, _explain_masked(v, f"a{l}_drop", f"a{l}", l, net.keep[l - 1])))
 
     trace.add(TraceStep("loss", "loss", v["loss"], _loss_formula(net, L), (f"a{L}", "Y"), None,
                         _explain_loss(v, net, L)))
@@ -261,13 +281,18 @@ def _add_stages(trace: Trace, net: NetSpec) -> None:
                                 f"dz{l} = da{l} * {f}'(z{l})", (f"da{l}", f"z{l}", f"a{l}"), l,
                                 _explain_hidden_delta(v, l, f, net.leak)))
         trace.add(TraceStep("backward", f"dW{l}", v[f"dW{l}"], _dW_formula(net, l),
-                            (f"a{l - 1}", f"dz{l}", f"W{l}"), l, _explain_dW(v, net, l)))
+                            (net.fed(l), f"dz{l}", f"W{l}"), l, _explain_dW(v, net, l)))
         if net.bias:
             trace.add(TraceStep("backward", f"db{l}", v[f"db{l}"], f"db{l} = sum(dz{l}, axis=0)",
                                 (f"dz{l}",), l, _explain_db(v, l)))
         if l > 1:
-            trace.add(TraceStep("backward", f"da{l - 1}", v[f"da{l - 1}"], f"da{l - 1} = dz{l} @ W{l}.T",
-                                (f"dz{l}", f"W{l}"), l - 1, _explain_da(v, l)))
+            da = f"da{l - 1}_drop" if net.dropped(l - 1) else f"da{l - 1}"
+            trace.add(TraceStep("backward", da, v[da], f"{da} = dz{l} @ W{l}.T",
+                                (f"dz{l}", f"W{l}"), l - 1, _explain_da(v, l, da)))
+        if l > 1 and net.dropped(l - 1):  # the gradient goes back through the same mask
+            k = l - 1
+            trace.add(TraceStep("backward", f"da{k}", v[f"da{k}"], f"da{k} = da{k}_drop * mask{k} / keep",
+                                (f"da{k}_drop", f"mask{k}"), k, _explain_masked(v, f"da{k}", f"da{k}_drop", k, net.keep[k - 1])))
 
 
 # ----- formulas ---------------------------------------------------------------------------------
@@ -300,7 +325,7 @@ def _output_delta_formula(net, L: int) -> str:
 
 
 def _dW_formula(net, l: int) -> str:
-    s = f"dW{l} = a{l - 1}.T @ dz{l}"
+    s = f"dW{l} = {net.fed(l)}.T @ dz{l}"
     if net.l2:
         s += f" + (l2{net.per_n}) * W{l}"
     if net.l1:
@@ -310,11 +335,14 @@ def _dW_formula(net, l: int) -> str:
 
 # ----- explanations (closures over the recorded values) ---------------------------------------
 # Each writes "lhs = symbolic = numeric = result"; ``equation`` picks the digits (see arith).
-def explain_z(v, l):
+def explain_z(v, l, fed: str | None = None):
+    """z{l}[i,j] from what the layer reads: ``fed`` (a{l-1}, or a{l-1}_drop after dropout)."""
+    fed = fed or f"a{l - 1}"
+
     def explain(ix):
         i, j = ix
-        a, W, b = v[f"a{l - 1}"], v[f"W{l}"], v.get(f"b{l}")
-        s, terms = written_sum(a.shape[1], lambda k: f"a{l - 1}{idx(i, k)}*W{l}{idx(k, j)}",
+        a, W, b = v[fed], v[f"W{l}"], v.get(f"b{l}")
+        s, terms = written_sum(a.shape[1], lambda k: f"{fed}{idx(i, k)}*W{l}{idx(k, j)}",
                                lambda k, d: f"{num(a[i, k], d)}*{opnd(W[k, j], d)}",
                                lambda ks: _dot(a[i, ks], W[ks, j]))
         if b is None:  # a network without biases
@@ -417,6 +445,16 @@ def _explain_output_delta(v, net, L):
     return explain
 
 
+def _explain_masked(v, name: str, source: str, l: int, keep: float):
+    """Inverted dropout, element-wise: ``name = source * mask / keep`` (forward and backward)."""
+    def explain(ix):
+        i, j = ix
+        x, m = v[source][i, j], v[f"mask{l}"][i, j]
+        return (f"{name}{idx(i, j)} = {source}{idx(i, j)} * mask{l}{idx(i, j)} / keep = "
+                + equation(lambda d: f"{opnd(x, d)} * {m:g} / {num(keep, d)}", v[name][i, j]))
+    return explain
+
+
 def _explain_hidden_delta(v, l, f, leak):
     def explain(ix):
         i, j = ix
@@ -435,11 +473,13 @@ def _explain_hidden_delta(v, l, f, leak):
 
 
 def _explain_dW(v, net, l):
+    fed = net.fed(l)
+
     def explain(ix):
         p, q = ix
-        a, dz, W = v[f"a{l - 1}"], v[f"dz{l}"], v[f"W{l}"]
+        a, dz, W = v[fed], v[f"dz{l}"], v[f"W{l}"]
         n = a.shape[0]
-        s, terms = written_sum(n, lambda r: f"a{l - 1}{idx(r, p)}*dz{l}{idx(r, q)}",
+        s, terms = written_sum(n, lambda r: f"{fed}{idx(r, p)}*dz{l}{idx(r, q)}",
                                lambda r, d: f"{num(a[r, p], d)}*{opnd(dz[r, q], d)}",
                                lambda rs: _dot(a[rs, p], dz[rs, q]))
         per_n_value = "" if net.summed else f"/{n}"
@@ -469,12 +509,12 @@ def _explain_db(v, l):
     return explain
 
 
-def _explain_da(v, l):
+def _explain_da(v, l, da: str):
     def explain(ix):
         i, p = ix
         dz, W = v[f"dz{l}"], v[f"W{l}"]
         s, terms = written_sum(dz.shape[1], lambda k: f"dz{l}{idx(i, k)}*W{l}{idx(p, k)}",
                                lambda k, d: f"{opnd(dz[i, k], d)}*{opnd(W[p, k], d)}",
                                lambda ks: _dot(dz[i, ks], W[p, ks]))
-        return f"da{l - 1}{idx(i, p)} = {s} = {equation(terms, v[f'da{l - 1}'][i, p])}"
+        return f"{da}{idx(i, p)} = {s} = {equation(terms, v[da][i, p])}"
     return explain

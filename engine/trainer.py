@@ -15,9 +15,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import dropout as drop
 from . import perceptron, validate
 from .clipping import clip_by_global_norm, clip_by_value
 from .confusion import confusion_matrix
+from .early_stop import KEPT_COLUMN, EarlyStopping, EarlyStopReport
 from .history import History
 from .optimizers import make_optimizer
 from .schedules import make_schedule
@@ -63,6 +65,7 @@ class Snapshot:
     divergence: DivergenceReport | None
     samples_per_sec: float
     state: str = "idle"
+    early_stop: EarlyStopReport | None = None
 
 
 def _split(data):
@@ -82,7 +85,7 @@ class Trainer:
 
     def __init__(self, net, data, optimizer="adam", lr=0.01, batch_size=32, schedule="constant",
                  schedule_params=None, clip_norm=None, clip_value=None, seed=0, eval_every=1,
-                 history_cap=2000, **optimizer_hyper):
+                 history_cap=2000, dropout=(), early_stop=0, **optimizer_hyper):
         self.net = net
         X_train, y_train, X_test, y_test = _split(data)
         self.X_train = net.check_X(X_train)
@@ -103,7 +106,10 @@ class Trainer:
         self.optimizer = make_optimizer(optimizer, net.params.size, net.dtype, **optimizer_hyper)
         self.schedule = make_schedule(schedule, **(schedule_params or {}))
         self.seed = seed
-        self.history = History(net.n_layers, cap=history_cap)
+        rates = drop.per_layer(dropout, net.n_layers - 1)
+        self.dropout = drop.Dropout(rates, net.n_layers - 1, seed) if drop.is_on(rates) else None
+        self.early_stopping = self._early_stopping(early_stop)
+        self.history = self._new_history(history_cap)
         self._Xs = np.empty_like(self.X_train)
         self._Ys = np.empty_like(self._Y_train)
         self._good = net.params.copy()  # the last parameters whose loss was checked and normal
@@ -117,14 +123,30 @@ class Trainer:
         self.step_count, self.epoch, self.pos = 0, 0, self.n  # pos == n: the next step shuffles
         self.perm = np.arange(self.n)
         self.optimizer.reset()
-        self.history = History(self.net.n_layers, cap=self.history.epochs.cap)
+        self.history = self._new_history(self.history.epochs.cap)
         self.divergence: DivergenceReport | None = None
+        self.stopped_early: EarlyStopReport | None = None
+        if self.dropout is not None:
+            self.dropout.reset()
+        if self.early_stopping is not None:
+            self.early_stopping.reset()
         self.last_loss: float | None = None
         self._reference_loss: float | None = None
         self._samples_per_sec = 0.0
         self._keep_good()
         self._epoch_started = time.perf_counter()
         self._epoch_seconds = 0.0
+
+    def _early_stopping(self, patience) -> EarlyStopping | None:
+        if not patience:
+            return None
+        if not len(self.X_test):
+            raise ValueError("early_stop needs a test split to watch (a test fraction above 0)")
+        return EarlyStopping(patience)
+
+    def _new_history(self, cap: int) -> History:
+        extra = (KEPT_COLUMN,) if self.early_stopping is not None else ()
+        return History(self.net.n_layers, cap=cap, extra=extra)
 
     @property
     def epoch_progress(self) -> float:
@@ -204,13 +226,20 @@ class Trainer:
         """The pass every step runs: buffers filled, gradient in net.grad; returns (buf, loss)."""
         net = self.net
         buf = net.buffers(xb.shape[0])
-        net.forward_into(xb, buf)
-        loss = float(net.loss_from_buffers(Yb, buf))
-        net.backward_into(Yb, buf)
+        if self.dropout is None:  # once per step: the layer loops themselves have no branch
+            net.forward_into(xb, buf)
+            loss = float(net.loss_from_buffers(Yb, buf))
+            net.backward_into(Yb, buf)
+        else:
+            self.dropout.draw(xb.shape[0], net.sizes[1:-1], net.dtype)
+            drop.forward_into(net, xb, buf, self.dropout)
+            loss = float(net.loss_from_buffers(Yb, buf))
+            drop.backward_into(net, Yb, buf, self.dropout)
         return buf, loss
 
     def _resume(self) -> None:
-        """The first step after a divergence: the learner changed something and resumes."""
+        """The first step after a divergence or an early stop: the learner resumes."""
+        self.stopped_early = None
         if self.divergence is not None:
             self.divergence = None
             # Judge a new explosion against the loss where training resumes: the restored
@@ -297,7 +326,21 @@ class Trainer:
         self._samples_per_sec = self.n / self._epoch_seconds if self._epoch_seconds > 0 else 0.0
         self.epoch += 1
         if self.epoch % self.eval_every == 0:
-            self.history.epochs.append(self.evaluate())
+            rec = self.evaluate()
+            if self.early_stopping is not None:
+                self._watch_test_loss(rec)
+            self.history.epochs.append(rec)
+
+    def _watch_test_loss(self, rec: dict) -> None:
+        """Early stopping: at the end of its patience, put the best epoch's parameters back and
+        say so in the report and in this epoch's history row."""
+        assert self.early_stopping is not None
+        report = self.early_stopping.observe(self.epoch, rec["test_loss"], self.net.params)
+        if report is not None:
+            assert self.early_stopping.best_params is not None  # a report follows a best epoch
+            np.copyto(self.net.params, self.early_stopping.best_params)
+            self.stopped_early = report
+            rec[KEPT_COLUMN] = report.best_epoch
 
     def _loss_and_accuracy(self, X, Y, y) -> tuple[float, float]:
         if not len(X):  # no test split
@@ -322,7 +365,8 @@ class Trainer:
         return rec
 
     def run_epoch(self) -> dict | None:
-        """Steps to the end of the current epoch; returns the last evaluation (None on divergence)."""
+        """Steps to the end of the current epoch; returns the last evaluation (None on divergence).
+        After an early stop (``stopped_early``) the network holds the best epoch's parameters."""
         start = self.epoch
         while self.epoch == start:
             self.step()
@@ -336,7 +380,8 @@ class Trainer:
         end_step = self.step_count + steps if steps is not None else None
         while (end_epoch is None or self.epoch < end_epoch) and (end_step is None or self.step_count < end_step):
             self.step()
-            if self.divergence is not None or (should_stop is not None and should_stop()):
+            if self.divergence is not None or self.stopped_early is not None \
+                    or (should_stop is not None and should_stop()):
                 return
 
     def confusion_matrix(self, split: str = "test") -> np.ndarray:
@@ -357,7 +402,7 @@ class Trainer:
         xb, Yb = self._traced_batch(sample)
         buf, loss = self._forward_backward(xb, Yb)  # the very pass step() runs, then copies
         before, grad = self.net.params.copy(), self.net.grad.copy()
-        trace = capture(self.net, xb, Yb, buf, loss, params=before, grad=grad)
+        trace = capture(self.net, xb, Yb, buf, loss, params=before, grad=grad, drop=self.dropout)
         lr, state_before = self.current_lr, self.optimizer.snapshot_state()
         metrics = self._apply(loss, xb.shape[0], buf, advance=sample is None)
         if not metrics.get("diverged"):
@@ -399,7 +444,7 @@ class Trainer:
                         params=self.net.params.copy(), last=self.history.epochs.last(),
                         step_loss=self.last_loss, lr=self.current_lr, history=self.history.epochs.to_dict(),
                         step_history=self.history.steps.to_dict(), divergence=self.divergence,
-                        samples_per_sec=self._samples_per_sec, state=state)
+                        samples_per_sec=self._samples_per_sec, state=state, early_stop=self.stopped_early)
 
     # ----- checkpoints -----------------------------------------------------------------------------
     def hyperparameters(self) -> dict:
@@ -409,8 +454,11 @@ class Trainer:
                 "eval_every": self.eval_every, **self.optimizer.hyperparameters()}
 
     def progress_state(self) -> dict:
-        return {"step_count": self.step_count, "epoch": self.epoch, "pos": int(self.pos),
-                "rng": self.rng.bit_generator.state, "good_step": self._good_step}
+        state = {"step_count": self.step_count, "epoch": self.epoch, "pos": int(self.pos),
+                 "rng": self.rng.bit_generator.state, "good_step": self._good_step}
+        if self.dropout is not None:
+            state["dropout_rng"] = self.dropout.state()
+        return state
 
     def load_progress_state(self, state: dict, perm: np.ndarray) -> None:
         """Restore ``progress_state()``; everything is checked first (ValueError naming the
@@ -433,6 +481,8 @@ class Trainer:
             rng.bit_generator.state = state["rng"]
         except (TypeError, ValueError, KeyError, OverflowError) as e:
             raise ValueError(f"progress rng state is invalid ({e})") from None
+        if self.dropout is not None and "dropout_rng" in state:
+            self.dropout.load_state(state["dropout_rng"])
         self.step_count, self.epoch, self.rng = step_count, epoch, rng
         self.perm = perm.astype(np.int64)
         self.pos = pos

@@ -31,6 +31,8 @@ RANGES: dict[str, tuple[float, float]] = {
     "epochs": (1, 1_000_000),
     "steps": (1, 1_000_000_000),
     "log_every": (1, 1_000_000),
+    "dropout": (0.0, 0.99),  # a rate: the share of a hidden layer's units dropped in a step
+    "early_stop": (0, 100_000),  # patience in epochs; 0 = off
 }
 
 

@@ -21,6 +21,7 @@ from engine.derivation import output_delta_name
 from engine.errors import EngineError
 from mlp_tui import fields
 from mlp_tui.divergence import divergence_message
+from mlp_tui.early_stop import early_stop_message
 from mlp_tui.options import DashboardOptions
 from mlp_tui.pace import capped, faster, format_speed, slower
 from mlp_tui.screens.file_prompt import FilePrompt
@@ -80,10 +81,11 @@ class MlpApp(App):
     picture = var(None, init=False)  # the decision boundary
     weights = var(None, init=False)  # the inspector's weights, while it is on screen
     network_state = var(None, init=False)  # the network view, while it is on screen
-    # What the status line announces once: a divergence, the step training finished at, and a
-    # failure of the training thread.
+    # What the status line announces once: a divergence, the step training finished at, an
+    # early stop, and a failure of the training thread.
     divergence = var(None, init=False)
     finished_at = var(None, init=False)
+    stopped_early = var(None, init=False)
     failure = var(None, init=False)
 
     CSS_PATH = "app.tcss"
@@ -260,6 +262,7 @@ class MlpApp(App):
         self.metrics.show_numbers(snap)
         self.divergence = snap.divergence
         self.finished_at = snap.step if snap.state == "finished" else None
+        self.stopped_early = snap.early_stop
 
     def watch_series(self, snap) -> None:
         self.metrics.show_series(snap)
@@ -282,7 +285,7 @@ class MlpApp(App):
 
     def watch_finished_at(self, step: int | None) -> None:
         """Say so once when training pauses at the end of the epoch budget."""
-        if step is not None:
+        if step is not None and self.numbers.early_stop is None:  # an early stop says why itself
             snap = self.numbers
             last = snap.last or {}
             scores = ", ".join(f"{label} {last[key]:{spec}}" for key, label, spec in
@@ -290,6 +293,10 @@ class MlpApp(App):
                                 ("train_acc", "train acc", ".1%")) if last.get(key) is not None)
             self.set_status(f"finished epoch {snap.epoch} of {self.session.budget_end}: {scores}; "
                             f"space: {self.session.config.epochs} more epochs")
+
+    def watch_stopped_early(self, report) -> None:
+        if report is not None:
+            self.set_status(f"{early_stop_message(report)}; space: train on from there")
 
     def watch_divergence(self, report) -> None:
         if report is not None:

@@ -190,7 +190,7 @@ def _field_help(name: str) -> str:
         text += ": " + ", ".join(f.choices)
     elif f.kind in ("int", "batch"):
         text += f" ({int(f.lo)} to {int(f.hi)}{', or full' if f.kind == 'batch' else ''})"
-    elif f.kind == "float":
+    elif f.kind in ("float", "rates"):
         text += f" ({f.lo:g} to {f.hi:g})"
     if f.help:
         text += f"; {f.help}"
@@ -224,7 +224,7 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
                            help=_field_help(name))
             continue
         metavar = {"layers": "W[:ACT],W", "features": "F,F", "choice": "NAME", "text": "NAME|FILE", "batch": "N|full",
-                   "int": "N", "float": "X", "matrix": "X,X;X,X"}[f.kind]
+                   "int": "N", "float": "X", "matrix": "X,X;X,X", "rates": "R|R,R"}[f.kind]
         if name == "init_weights":
             metavar = "FILE.npz|FILE.json"
         g.add_argument(flag, dest=name, type=_field_type(name), metavar=metavar, default=argparse.SUPPRESS,

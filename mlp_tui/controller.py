@@ -209,7 +209,7 @@ class TrainingController:
                 trainer.step()
             if trainer.divergence is not None:
                 self._running, self._pending_steps, self._state = False, 0, DIVERGED
-            elif self._done():
+            elif self._done() or trainer.stopped_early is not None:
                 self._running, self._pending_steps, self._state = False, 0, FINISHED
             elif single:
                 self._state = PAUSED

@@ -15,7 +15,7 @@ from typing import Callable, NamedTuple
 from engine import checkpoint
 from engine import config as cfg
 from engine.activations import HIDDEN_ACTIVATIONS
-from engine.config import LAYERS_RANGE, SPECS, RunConfig, Spec, is_number, layers_text, range_text
+from engine.config import LAYERS_RANGE, RATES_TEXT, SPECS, RunConfig, Spec, is_number, layers_text, range_text
 from engine.features import FEATURES
 from engine.features import problem as features_problem
 from engine.datasets import MAX_POINTS
@@ -99,6 +99,10 @@ FIELDS: dict[str, Field] = {f.name: f for f in [
     Field("steps", "Steps", help="stop a headless run after this many mini-batch steps instead of epochs", blank="the epochs"),
     Field("log_every", "Log every", help="a headless run records the metrics every N epochs (every N steps with Steps)",
           blank="every epoch, thinned on long runs"),
+    Field("dropout", "Dropout", help="share of each hidden layer's units dropped in a training step: one rate for all "
+                                     "(0.2) or one per layer (0.2,0); empty or 0 = off"),
+    Field("early_stop", "Early stop", help="stop after this many epochs without a lower test loss and keep the best "
+                                           "epoch's weights; 0 = off (needs a test split)"),
 ]}
 LIVE_FIELDS = tuple(name for name, f in FIELDS.items() if f.live)
 
@@ -135,6 +139,8 @@ def allowed_text(f: Field) -> str:
         return f"must be {range_text(f.spec)}" + (" or 'full'" if f.kind == "batch" else "")
     if f.kind in ("layers", "features"):
         return LAYERS_RANGE if f.kind == "layers" else f.help
+    if f.kind == "rates":
+        return f"{RATES_TEXT}, each {range_text(f.spec)}"
     if f.kind == "choice":
         return f"must be one of {', '.join(f.choices)}"
     if f.kind == "bool":
@@ -249,6 +255,28 @@ def _parse_features(f: Field, s: str, shown: str) -> tuple[str, ...]:
     return names
 
 
+def _parse_rates(f: Field, s: str, shown: str) -> tuple[float, ...]:
+    """'0.2' -> (0.2,), '0.2, 0' -> (0.2, 0.0); empty text -> () (off)."""
+    if not s:
+        return ()
+    parts = [p.strip() for p in s.split(",")]
+    if len(parts) > MAX_HIDDEN_LAYERS:
+        raise ValueError(f"{f.label}: at most {MAX_HIDDEN_LAYERS} rates, one per hidden layer, each "
+                         f"{range_text(f.spec)}; got {len(parts)}")
+    rates = []
+    for i, p in enumerate(parts, start=1):
+        try:
+            r = float(p)
+        except ValueError:
+            raise ValueError(f"{f.label}: rate {i} must be a number {range_text(f.spec)}; got {p[:20]!r}") from None
+        assert f.lo is not None and f.hi is not None
+        if not (math.isfinite(r) and f.lo <= r <= f.hi):
+            raise ValueError(f"{f.label}: rate {i} must be {range_text(f.spec)} (the share of units dropped); "
+                             f"got {p[:20]!r}")
+        rates.append(r + 0.0)
+    return tuple(rates)
+
+
 def _parse_matrix_text(f: Field, s: str, shown: str = "") -> tuple:
     """'0.05, 0.1; 1, 2' -> ((0.05, 0.1), (1.0, 2.0)); empty text -> ()."""
     if not s:
@@ -284,7 +312,7 @@ def _matrix_rows(f: Field, rows) -> tuple:
 
 _PARSERS: dict[str, Callable[[Field, str, str], object]] = {
     "text": _parse_text, "bool": _parse_bool, "choice": _parse_choice, "layers": _parse_layers,
-    "matrix": _parse_matrix_text, "features": _parse_features, "int": _parse_number, "float": _parse_number,
+    "matrix": _parse_matrix_text, "features": _parse_features, "rates": _parse_rates, "int": _parse_number, "float": _parse_number,
     "batch": _parse_number}
 
 
@@ -298,6 +326,8 @@ def format_field(name: str, value) -> str:
         return layers_text(*value)
     if name in ("hidden", "features"):
         return ",".join(str(w) for w in value)
+    if FIELDS[name].kind == "rates":
+        return ",".join(repr(float(r)).removesuffix(".0") for r in value)  # every digit: parsed back exactly
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
@@ -354,7 +384,8 @@ _KIND_TYPES = {"int": ((int, float), "a whole number"), "float": ((int, float), 
                "text": ((), "a name in quotes"), "bool": ((bool,), "true or false"),
                "layers": ((list,), "a list of whole numbers such as [16, 16]"),
                "features": ((list,), 'a list of names such as ["x1^2", "x2^2"]'),
-               "matrix": ((list,), "a list of rows of numbers such as [[0.05, 0.1]]")}
+               "matrix": ((list,), "a list of rows of numbers such as [[0.05, 0.1]]"),
+               "rates": ((list, int, float), "a rate or a list of rates such as [0.2, 0]")}
 
 
 def _type_name(value) -> str:
@@ -374,6 +405,8 @@ def _check_type(name: str, value) -> None:
         ok = all(isinstance(v, int) and not isinstance(v, bool) for v in value)
     elif ok and isinstance(value, list) and f.kind == "features":
         ok = all(isinstance(v, str) for v in value)
+    elif ok and isinstance(value, list) and f.kind == "rates":
+        ok = all(is_number(v) for v in value)
     elif ok and isinstance(value, list):  # a matrix: rows of numbers, or one row written flat
         ok = all(is_number(v) for v in value) or all(
             isinstance(row, list) and all(is_number(v) for v in row) for row in value)
@@ -393,6 +426,8 @@ def from_mapping(data: dict, base: RunConfig | None = None, source: str = "setti
         _check_type(name, value)
         if isinstance(value, list) and name == "hidden":
             value = ",".join(str(v) for v in value)
+        if FIELDS[name].kind == "rates" and not isinstance(value, str):
+            value = ",".join(repr(float(v)) for v in (value if isinstance(value, list) else [value]))
         if name in ("points", "targets") and isinstance(value, list) and value and not isinstance(value[0], list):
             value = [value]  # a single row written flat, e.g. targets = [0.01, 0.99]
         changes.update(field_changes(name, parse_field(name, value if isinstance(value, str) else _exact_text(name, value))))

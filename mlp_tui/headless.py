@@ -23,6 +23,7 @@ from engine.atomic import atomic_write, missing_place, not_replaceable
 from engine.errors import EngineError, file_error
 
 from .divergence import divergence_message
+from .early_stop import early_stop_message
 from .stopping import StopRequested, StopSignals, quietly
 
 PROG = "mlp-tui"
@@ -164,6 +165,10 @@ def final_metrics(trainer, status: str, seconds: float, samples: float) -> dict:
            "test_loss": ev["test_loss"], "test_acc": ev["test_acc"],
            "seconds": seconds, "samples_per_sec": samples / seconds if seconds > 0 else 0.0,
            "divergence": divergence_message(trainer.divergence) if trainer.divergence is not None else None}
+    report = trainer.stopped_early
+    if report is not None:
+        out["early_stop"] = {"stopped_epoch": report.stopped_epoch, "kept_epoch": report.best_epoch,
+                             "best_test_loss": report.best_loss, "message": early_stop_message(report)}
     return out
 
 
@@ -222,6 +227,10 @@ def _train_until(trainer, epochs: int, progress: str, stream, stop: "StopSignals
                     status = "diverged"
                     break
                 done = trainer.epoch if steps is None else trainer.step_count
+                if trainer.stopped_early is not None:
+                    status = "stopped early"
+                    reporter.update(done, rec)
+                    break
                 if log_every is not None and (done - start) % log_every == 0:
                     logged.append(trainer.evaluate())
                 try:
@@ -246,7 +255,7 @@ def _finish(run, status: str, stop: "StopSignals", epochs_run: int, seconds: flo
     final = final_metrics(trainer, status, seconds, samples)
     quietly(lambda: _print_final(stream, final, epochs_run))
 
-    code = {"completed": 0, "diverged": 1, "interrupted": stop.exit_status()}[status]
+    code = {"completed": 0, "stopped early": 0, "diverged": 1, "interrupted": stop.exit_status()}[status]
     records = trainer.history.records() if logged is None else logged
     if not _write_outputs(_writers(run, records, final, json_path, csv_path, save_path), stream):
         code = code if status == "interrupted" else 1
@@ -307,3 +316,5 @@ def _print_final(stream, final: dict, epochs_run: int) -> None:
     print(f"  train  loss {_num(final['train_loss'])}  accuracy {_num(final['train_acc'])}", file=stream)
     print(f"  test   loss {_num(final['test_loss'])}  accuracy {_num(final['test_acc'])}", file=stream,
           flush=True)
+    if "early_stop" in final:
+        print(f"  {final['early_stop']['message']}", file=stream, flush=True)

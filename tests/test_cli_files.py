@@ -25,7 +25,7 @@ def one_error_line(err: str) -> str:
 # A TOML value of the wrong type for each kind of field.
 WRONG_TYPE = {"int": "true", "float": "[0.1]", "batch": "false", "choice": "5", "text": "7",
               "bool": "1", "layers": "8", "matrix": "[[\"a\"]]",
-              "features": "5"}
+              "features": "5", "rates": "[true]"}
 
 
 @pytest.mark.parametrize("name", list(FIELDS))

@@ -37,6 +37,9 @@ def check_accepted(name, value):
     elif f.kind == "layers":
         assert isinstance(value, tuple) and len(value) <= MAX_HIDDEN_LAYERS
         assert all(type(w) is int and 1 <= w <= MAX_HIDDEN_WIDTH for w in value)
+    elif f.kind == "rates":
+        assert isinstance(value, tuple) and len(value) <= MAX_HIDDEN_LAYERS
+        assert all(type(r) is float and f.lo <= r <= f.hi and math.copysign(1.0, r) == 1.0 for r in value)
     elif value is None:
         assert f.optional
     elif f.kind == "batch" and value == "full":

@@ -70,7 +70,7 @@ def check_line(line: str) -> float:
     return float(stated)
 
 
-def traced(activation, pair, optimizer, lr, l1, l2, clipping, dtype="float64", steps=3, activations=None):
+def traced(activation, pair, optimizer, lr, l1, l2, clipping, dtype="float64", steps=3, activations=None, dropout=()):
     output, loss = pair
     rng = np.random.default_rng(7)
     X = rng.normal(size=(24, 3))
@@ -79,7 +79,7 @@ def traced(activation, pair, optimizer, lr, l1, l2, clipping, dtype="float64", s
     sizes = [3, 1] if loss == "perceptron" else [3, 10, 4, k]  # the perceptron has no hidden layer
     net = engine.Network(sizes, activation=activation, output=output, loss=loss, l1=l1, l2=l2,
                          seed=3, dtype=dtype, activations=activations)
-    trainer = Trainer(net, (X, y), optimizer=optimizer, lr=lr, batch_size=12, **clipping)
+    trainer = Trainer(net, (X, y), optimizer=optimizer, lr=lr, batch_size=12, dropout=dropout, **clipping)
     for _ in range(steps):
         trainer.step()
     return trainer.step_traced()
@@ -115,6 +115,23 @@ def test_a_net_with_a_different_activation_per_layer_explains_every_cell():
             for line in lines:
                 check_line(line)
             assert abs(float(step.value[index]) - check_line(lines[-1])) <= half_unit(lines[-1].rsplit(" = ", 1)[1])
+
+
+@pytest.mark.parametrize("case", [c for c in CASES[:5] + CASES[7:9]], ids=lambda c: f"{c[0]}-{c[1][0]}-{c[7]}")
+def test_dropout_stages_evaluate_to_their_results(case):
+    """With dropout on both hidden layers (a different rate each): a1_drop = a1 * mask1 / keep,
+    z2 and dW2 from a1_drop, da1_drop = dz2 @ W2.T, da1 = da1_drop * mask1 / keep."""
+    trace = traced(*case, dropout=(0.5, 0.3))
+    for name in ("a1_drop", "a2_drop", "da1_drop", "da1", "da2_drop", "da2", "z2", "z3", "dW2", "dW3"):
+        step = trace.step(name)
+        for index in np.ndindex(step.value.shape):
+            lines = trace.explain(name, index).splitlines()
+            for line in lines:
+                check_line(line)
+            stated = lines[-1].rsplit(" = ", 1)[1]
+            assert abs(float(step.value[index]) - float(stated)) <= half_unit(stated), (name, index, lines[-1])
+    assert "mask1[0,0] / keep" in trace.explain("a1_drop", (0, 0))
+    assert trace.explain("z2", (0, 0)).startswith("z2[0,0] = a1_drop[0,0]*W2[0,0]")
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c[7] == "float64" and c[1][1] != "perceptron"],

@@ -36,6 +36,8 @@ def _bad_values(name: str) -> list[str]:
         return ["x" * 300] + ([] if f.optional else ["", "   "])
     if f.kind == "matrix":
         return ["1,2;3", "a,b", "1,nan", "x" * 300]
+    if f.kind == "rates":
+        return ["abc", "1", "-0.1", "0.2,,0", "nan", "0.1,0.2,0.3", ",".join(["0.1"] * 11)]
     return []
 
 

@@ -32,7 +32,7 @@ def range_words(name: str) -> str:
     f = fields.FIELDS[name]
     if f.kind in ("int", "batch"):
         return f"from {int(f.lo)} to {int(f.hi)}"
-    if f.kind == "float":
+    if f.kind in ("float", "rates"):
         return f"from {f.lo:g} to {f.hi:g}"
     if f.kind == "layers":
         return f"1 to {MAX_HIDDEN_WIDTH}"
@@ -71,6 +71,8 @@ def check_value(name: str, value) -> None:
     elif f.kind == "matrix":
         assert isinstance(value, tuple) and all(len(row) == len(value[0]) for row in value)
         assert all(type(x) is float and math.isfinite(x) for row in value for x in row)
+    elif f.kind == "rates":
+        assert isinstance(value, tuple) and all(type(r) is float and f.lo <= r <= f.hi for r in value)
     else:
         assert isinstance(value, str) and value.strip() == value and value
 

@@ -23,7 +23,7 @@ from mlp_tui.widgets.select import GuardedSelect
 ORDER = ("dataset", "n_samples", "noise", "test_fraction", "classes", "standardize", "features", "hidden", "activation",
          "output", "single_output", "loss", "init", "init_scale", "optimizer", "lr", "momentum", "batch_size",
          "l1", "l2", "clip_norm", "clip_value", "schedule", "decay", "decay_every", "seed", "epochs", "dtype",
-         "grad_scale", "bias", "init_weights", "steps", "log_every")
+         "grad_scale", "bias", "init_weights", "steps", "log_every", "dropout", "early_stop")
 # Not in the form: points and targets (data, from a preset or a settings file); they come from
 # the configuration last shown.
 
