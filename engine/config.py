@@ -13,7 +13,7 @@ import math
 from dataclasses import asdict, dataclass, field, replace
 
 from .activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
-from .datasets import MAX_POINTS
+from .datasets import MAX_POINTS, REGRESSION_SETS, TASKS, is_builtin
 from .initializers import INITS
 from .losses import COMPATIBLE_OUTPUTS, LOSSES
 from .network import GRAD_SCALES, MAX_HIDDEN_LAYERS, MAX_HIDDEN_WIDTH
@@ -30,6 +30,7 @@ class RunConfig:
     test_fraction: float | None = None
     classes: int | None = None
     standardize: bool = False
+    task: str = "auto"
     hidden: tuple[int, ...] = (16, 16)
     activation: str = "tanh"
     output: str = "softmax"
@@ -93,6 +94,7 @@ SPECS: dict[str, Spec] = {s.name: s for s in [
     _ranged("test_fraction", "float", optional=True),
     _ranged("classes", "int", optional=True),
     Spec("standardize", "bool"),
+    Spec("task", "choice", choices=TASKS),
     Spec("hidden", "layers", 1, MAX_HIDDEN_WIDTH),
     Spec("activation", "choice", choices=HIDDEN_ACTIVATIONS),
     Spec("output", "choice", choices=OUTPUT_ACTIVATIONS),
@@ -192,6 +194,7 @@ def check(config: RunConfig) -> list[tuple[str, str]]:
                                           f"got {config.output}"))
     if config.loss == "perceptron":
         problems += _perceptron_problems(config)
+    problems += _task_problems(config)
     if config.dataset == POINTS_DATASET and not (config.points and config.targets):
         problems.append(("dataset", f"{POINTS_DATASET!r} needs the points and targets settings"))
     elif (config.points or config.targets) and config.dataset != POINTS_DATASET:
@@ -200,6 +203,26 @@ def check(config: RunConfig) -> list[tuple[str, str]]:
     elif len(config.points) != len(config.targets):
         problems.append(("targets", f"one row per point ({len(config.points)}); got {len(config.targets)}"))
     return problems
+
+
+def _task_problems(config: RunConfig) -> list[tuple[str, str]]:
+    """A built-in dataset has its own task; a regression target needs a dataset that has one."""
+    if is_builtin(config.dataset):
+        own = "regression" if config.dataset.strip().lower() in REGRESSION_SETS else "classification"
+        if config.task not in ("auto", own):
+            return [("task", f"{config.dataset} is a {own} set; got {config.task}")]
+    elif config.task == "regression" and config.dataset == POINTS_DATASET:
+        return [("task", f"regression needs {', '.join(REGRESSION_SETS)} or a CSV/NPZ file; "
+                         f"got dataset {POINTS_DATASET!r}")]
+    return []
+
+
+def fit_task(config: RunConfig, data) -> RunConfig:
+    """The settings a run on ``data`` trains with: a regression target is fit by a linear output
+    with squared error, one unit, whatever the output and loss fields said."""
+    if getattr(data, "is_regression", False):
+        return config.replace(output="linear", loss="mse", single_output=False)
+    return config
 
 
 def _perceptron_problems(config: RunConfig) -> list[tuple[str, str]]:
@@ -291,7 +314,7 @@ class Run:
 
 
 # The fields load_data reads: two configs equal in these get the very same dataset.
-DATA_FIELDS = ("dataset", "n_samples", "noise", "test_fraction", "classes", "standardize", "seed")
+DATA_FIELDS = ("dataset", "n_samples", "noise", "test_fraction", "classes", "standardize", "task", "seed")
 
 
 def same_data(a: RunConfig, b: RunConfig) -> bool:
@@ -306,7 +329,7 @@ def load_data(config: RunConfig):
                                     seed=config.seed)
     return datasets.load(config.dataset, n_samples=config.n_samples, noise=config.noise,
                          test_fraction=config.test_fraction, seed=config.seed, classes=config.classes,
-                         standardize=config.standardize)
+                         standardize=config.standardize, task=config.task)
 
 
 def check_memory(config: RunConfig, data, sizes) -> None:
@@ -330,6 +353,7 @@ def build(config: RunConfig, data=None) -> Run:
 
     validate(config)
     data = data if data is not None else load_data(config)
+    config = fit_task(config, data)
     sizes = [data.n_features, *config.hidden, output_units(config, data.n_outputs)]
     check_memory(config, data, sizes)
     net = Network(sizes, activation=config.activation, output=config.output, loss=config.loss,
