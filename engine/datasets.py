@@ -172,8 +172,9 @@ class Dataset:
                 float(lo[1] - pad[1]), float(hi[1] + pad[1]))
 
     def __repr__(self) -> str:
+        what = "float target" if self.is_regression else f"classes={self.n_classes}"
         return (f"Dataset({self.name!r}, train={self.n_train}, test={self.n_test}, "
-                f"features={self.n_features}, classes={self.n_classes})")
+                f"features={self.n_features}, {what})")
 
 
 # --------------------------------------------------------------------------- public entry points

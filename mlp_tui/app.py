@@ -26,6 +26,7 @@ from mlp_tui.pace import faster, format_speed, slower
 from mlp_tui.screens.file_prompt import FilePrompt
 from mlp_tui.screens.help import HelpScreen
 from mlp_tui.session import Session
+from mlp_tui.task import task_note
 from mlp_tui.widgets.boundary import BoundaryPanel
 from mlp_tui.widgets.footer import StableFooter
 from mlp_tui.widgets.hyperparams import HyperparamForm
@@ -185,7 +186,9 @@ class MlpApp(App):
         self._bind_session()
         self.action_panel(LESSON_PANEL)
         self.set_interval(self.interval, self.poll)
-        self.set_status(f"{self.session.data!r}. Press space to train, n to walk one step, ? for help.")
+        note = task_note(self.session.config, self.session.data)
+        self.set_status(f"{self.session.data!r}{'; ' + note if note else ''}. "
+                        f"Press space to train, n to walk one step, ? for help.")
         self.call_after_refresh(self._freeze_startup_objects)
 
     def _freeze_startup_objects(self) -> None:
@@ -197,6 +200,7 @@ class MlpApp(App):
     def _bind_session(self) -> None:
         """Point the panels at the session's current run (after start, Reset, Apply or Load)."""
         self.boundary.attach(self.session.net, self.session.data)
+        self.metrics.set_class(self.session.data.is_regression, "-regression")
         self._net_copy = self.session.net.copy()  # the network view draws snapshots with it
         self.network.highlight_layer = None
         self.inspector.trace = None
@@ -258,8 +262,9 @@ class MlpApp(App):
             snap = self.numbers
             last = snap.last or {}
             scores = ", ".join(f"{label} {last[key]:{spec}}" for key, label, spec in
-                               (("test_acc", "test acc", ".1%"), ("test_loss", "test loss", ".4g"),
-                                ("train_acc", "train acc", ".1%")) if last.get(key) is not None)
+                               (("test_acc", "test acc", ".1%"), ("test_r2", "test R\u00b2", ".4g"),
+                                ("test_loss", "test loss", ".4g"), ("train_acc", "train acc", ".1%"),
+                                ("train_r2", "train R\u00b2", ".4g")) if last.get(key) is not None)
             self.set_status(f"finished epoch {snap.epoch} of {self.session.budget_end}: {scores}; "
                             f"space: {self.session.config.epochs} more epochs")
 
@@ -451,7 +456,8 @@ class MlpApp(App):
             return
         self.form.load_config(self.session.config)
         self._bind_session()
-        self.set_status(f"rebuilt: {self.session.net!r} on {self.session.data!r}")
+        note = task_note(self.session.config, self.session.data)
+        self.set_status(f"rebuilt: {self.session.net!r} on {self.session.data!r}{'; ' + note if note else ''}")
 
     # ----- files --------------------------------------------------------------------------------------
     def action_save(self) -> None:

@@ -64,6 +64,8 @@ FIELDS: dict[str, Field] = {f.name: f for f in [
     Field("test_fraction", "Test fraction", help="share of samples held out; 0 trains on every point"),
     Field("classes", "Classes", help="arms of the spiral / blobs"),
     Field("standardize", "Standardize", help="z-score the features"),
+    Field("task", "Task", help="regression: a float target, linear output and squared error; "
+                               "auto: a file's target column decides (non-integer values: regression)"),
     Field("hidden", "Hidden layers", help="widths separated by commas, e.g. 8,8; empty for none"),
     Field("activation", "Activation"),
     Field("output", "Output"),
