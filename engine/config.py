@@ -217,6 +217,11 @@ def _task_problems(config: RunConfig) -> list[tuple[str, str]]:
     return []
 
 
+def names_regression(config: RunConfig) -> bool:
+    """Whether the settings alone make a regression run (a file may still turn out to be one)."""
+    return config.task == "regression" or config.dataset.strip().lower() in REGRESSION_SETS
+
+
 def fit_task(config: RunConfig, data) -> RunConfig:
     """The settings a run on ``data`` trains with: a regression target is fit by a linear output
     with squared error, one unit, whatever the output and loss fields said."""

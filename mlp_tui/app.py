@@ -201,6 +201,7 @@ class MlpApp(App):
         """Point the panels at the session's current run (after start, Reset, Apply or Load)."""
         self.boundary.attach(self.session.net, self.session.data)
         self.metrics.set_class(self.session.data.is_regression, "-regression")
+        self.form.show_task(self.session.data.is_regression)
         self._net_copy = self.session.net.copy()  # the network view draws snapshots with it
         self.network.highlight_layer = None
         self.inspector.trace = None
