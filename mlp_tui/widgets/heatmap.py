@@ -347,7 +347,7 @@ class DecisionHeatmap(Widget):
             return [(f"{head}-{vmax} [{SIGNED_RAMP}] {vmax}  target 0-9=train a-j=test (low..high)", None)]
         swatches = [("\u2588", Style(color=Color.from_rgb(*c))) for c in colors[::2]]
         return [(f"{head}-{vmax} ", None), *swatches, (f" {vmax}  ", None),
-                (TRAIN_GLYPHS[0], None), (" train ", None), (TEST_GLYPHS[0], None), (" test, coloured by target", None)]
+                (TRAIN_GLYPHS[0], None), (" train ", None), (TEST_GLYPHS[0], None), (" test", None)]
 
     def _post_shape(self) -> None:
         shape = self.pixel_shape
