@@ -222,12 +222,10 @@ def names_regression(config: RunConfig) -> bool:
     return config.task == "regression" or config.dataset.strip().lower() in REGRESSION_SETS
 
 
-def fit_task(config: RunConfig, data) -> RunConfig:
-    """The settings a run on ``data`` trains with: a regression target is fit by a linear output
-    with squared error, one unit, whatever the output and loss fields said."""
-    if getattr(data, "is_regression", False):
-        return config.replace(output="linear", loss="mse", single_output=False)
-    return config
+def regression_settings(config: RunConfig) -> RunConfig:
+    """The settings a regression run trains with: a float target is fit by one linear output
+    unit with squared error, whatever the output and loss fields said."""
+    return config.replace(output="linear", loss="mse", single_output=False)
 
 
 def _perceptron_problems(config: RunConfig) -> list[tuple[str, str]]:
@@ -358,7 +356,8 @@ def build(config: RunConfig, data=None) -> Run:
 
     validate(config)
     data = data if data is not None else load_data(config)
-    config = fit_task(config, data)
+    if data.is_regression:
+        config = regression_settings(config)
     sizes = [data.n_features, *config.hidden, output_units(config, data.n_outputs)]
     check_memory(config, data, sizes)
     net = Network(sizes, activation=config.activation, output=config.output, loss=config.loss,

@@ -2,7 +2,7 @@
 non-integer values is detected, the built-in regression sets and --task regression are asked for)."""
 from __future__ import annotations
 
-from engine.config import RunConfig
+from engine.config import RunConfig, names_regression, regression_settings
 from engine.datasets import is_builtin
 
 
@@ -13,3 +13,17 @@ def task_note(config: RunConfig, data) -> str:
     detected = config.task == "auto" and not is_builtin(config.dataset)
     why = "target has non-integer values: regression" if detected else "regression"
     return f"{why} (linear output, squared error; R\u00b2 instead of accuracy)"
+
+
+def fixed_field_problem(config: RunConfig, given) -> tuple[str, str] | None:
+    """(field, reason) when a field in ``given`` (set explicitly, e.g. on the command line) asks a
+    regression run for an output or loss it cannot have; such a value would be overridden."""
+    if not names_regression(config):
+        return None
+    fitted = regression_settings(config)
+    for name in ("output", "loss", "single_output"):
+        if name in given and getattr(config, name) != getattr(fitted, name):
+            return name, (f"a regression run has output linear with loss mse; got {name.replace('_', ' ')} "
+                          f"{getattr(config, name)}")
+    return None
+

@@ -12,7 +12,6 @@ from engine.datasets import load, reg_gauss_target, reg_plane_target
 from engine.errors import DatasetError
 from engine.history import EPOCH_COLUMNS
 from engine.regression import r2_score
-from engine.trainer import Trainer
 from engine.validate import FieldError
 
 
@@ -177,3 +176,23 @@ def test_headless_states_a_detected_float_target(tmp_path, capsys):
     path = write_csv(tmp_path / "r.csv", [(i, i * i % 7, i / 4) for i in range(40)])
     assert main(["train", "--dataset", str(path), "--epochs", "1", "--progress", "none"]) == 0
     assert capsys.readouterr().out.startswith("target has non-integer values: regression")
+
+
+@pytest.mark.parametrize("argv, flag", [(["--dataset", "reg-plane", "--output", "softmax"], "--output"),
+                                        (["--preset", "reg-gauss", "--loss", "cross_entropy"], "--loss"),
+                                        (["--dataset", "moons", "--task", "regression"], "--task")])
+def test_a_flag_a_regression_run_cannot_have_is_named(argv, flag, capsys):
+    from mlp_tui.cli import main
+
+    assert main(["train", *argv]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"mlp-tui: error: {flag}: ") and "\n" not in err
+
+
+def test_a_settings_file_asks_for_regression(tmp_path, capsys):
+    from mlp_tui.cli import main
+
+    path = write_csv(tmp_path / "c.csv", [(i, -i, i % 3) for i in range(30)])  # integer targets
+    (tmp_path / "run.toml").write_text(f'dataset = "{path}"\ntask = "regression"\nepochs = 1\n')
+    assert main(["train", "--config", str(tmp_path / "run.toml"), "--progress", "none"]) == 0
+    assert capsys.readouterr().out.startswith("regression (linear output")

@@ -332,7 +332,8 @@ class DecisionHeatmap(Widget):
             pieces.append((" filled=train hollow=test, darker = less confident", None))
             return pieces
         if legend_key[0] == "signed":
-            return self._signed_legend(*legend_key[1:], colors)
+            _, vmax, label = legend_key
+            return self._signed_legend(vmax, label, colors)
         _, lo, hi, label = legend_key
         head = f"{label} " if label else ""
         if not color:
