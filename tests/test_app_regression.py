@@ -95,3 +95,15 @@ async def test_a_regression_dashboard_shows_r2_and_fixes_output_and_loss(app_fac
         await pilot.pause()
         assert not app.session.data.is_regression and app.session.net.output == "softmax"
         assert "test acc" in screen_text(app)
+
+
+async def test_the_inspector_s_derivation_follows_a_regression(app_factory):
+    app = app_factory("reg-gauss", n_samples=100, hidden=(3,))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("n")  # one traced step
+        for _ in range(app.inspector.trace.names.index("dz2")):
+            await pilot.press("n")
+        await pilot.press("d")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "dL/da2[0,0] = (a2[0,0] - Y[0,0]) / n" in text and "linear + mse" in text
