@@ -222,10 +222,13 @@ def names_regression(config: RunConfig) -> bool:
     return config.task == "regression" or config.dataset.strip().lower() in REGRESSION_SETS
 
 
+# A float target is fit by one linear output unit with squared error, whatever the output and
+# loss fields said: the settings every regression run trains with.
+REGRESSION_SETTINGS = {"output": "linear", "loss": "mse", "single_output": False}
+
+
 def regression_settings(config: RunConfig) -> RunConfig:
-    """The settings a regression run trains with: a float target is fit by one linear output
-    unit with squared error, whatever the output and loss fields said."""
-    return config.replace(output="linear", loss="mse", single_output=False)
+    return config.replace(**REGRESSION_SETTINGS)
 
 
 def _perceptron_problems(config: RunConfig) -> list[tuple[str, str]]:

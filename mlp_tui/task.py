@@ -2,7 +2,7 @@
 non-integer values is detected, the built-in regression sets and --task regression are asked for)."""
 from __future__ import annotations
 
-from engine.config import RunConfig, names_regression, regression_settings
+from engine.config import REGRESSION_SETTINGS, RunConfig, names_regression
 from engine.datasets import is_builtin
 
 
@@ -20,10 +20,9 @@ def fixed_field_problem(config: RunConfig, given) -> tuple[str, str] | None:
     regression run for an output or loss it cannot have; such a value would be overridden."""
     if not names_regression(config):
         return None
-    fitted = regression_settings(config)
-    for name in ("output", "loss", "single_output"):
-        if name in given and getattr(config, name) != getattr(fitted, name):
-            return name, (f"a regression run has output linear with loss mse; got {name.replace('_', ' ')} "
-                          f"{getattr(config, name)}")
+    for name, fixed in REGRESSION_SETTINGS.items():
+        if name in given and getattr(config, name) != fixed:
+            return name, (f"a regression run has output {REGRESSION_SETTINGS['output']} with loss "
+                          f"{REGRESSION_SETTINGS['loss']}; got {name.replace('_', ' ')} {getattr(config, name)}")
     return None
 

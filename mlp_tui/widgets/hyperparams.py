@@ -24,8 +24,6 @@ ORDER = ("dataset", "n_samples", "noise", "test_fraction", "classes", "standardi
          "output", "single_output", "loss", "init", "init_scale", "optimizer", "lr", "momentum", "batch_size",
          "l1", "l2", "clip_norm", "clip_value", "schedule", "decay", "decay_every", "seed", "epochs", "dtype",
          "grad_scale", "bias", "init_weights", "steps", "log_every")
-# A regression run's output is linear with squared error: these fields are fixed while it is one.
-TASK_FIXED = {"output": "linear", "single_output": False, "loss": "mse"}
 # Not in the form: points and targets (data, from a preset or a settings file); they come from
 # the configuration last shown.
 
@@ -116,7 +114,7 @@ class HyperparamForm(VerticalScroll, can_focus=False):
         run on screen (a file whose target was found to be float)."""
         candidate = self._candidate()
         regression = cfg.names_regression(candidate) or (self.regression_data and cfg.same_data(candidate, self.applied))
-        for name, value in TASK_FIXED.items():
+        for name, value in cfg.REGRESSION_SETTINGS.items():
             widget = self.query_one(f"#field-{name}")
             if regression and self.values[name] != value:
                 widget.value = value
