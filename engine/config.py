@@ -13,7 +13,7 @@ import math
 from dataclasses import asdict, dataclass, field, replace
 
 from .activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
-from .datasets import MAX_POINTS
+from .datasets import MAX_POINTS, REGRESSION_SETS, TASKS, is_builtin
 from .features import PLAIN as PLAIN_FEATURES
 from .features import problem as features_problem
 from .initializers import INITS
@@ -33,6 +33,7 @@ class RunConfig:
     classes: int | None = None
     standardize: bool = False
     features: tuple[str, ...] = PLAIN_FEATURES
+    task: str = "auto"
     hidden: tuple[int, ...] = (16, 16)
     activations: tuple[str, ...] = ()  # per hidden layer, "" = ``activation``; () = all ``activation``
     activation: str = "tanh"
@@ -104,6 +105,7 @@ SPECS: dict[str, Spec] = {s.name: s for s in [
     _ranged("classes", "int", optional=True),
     Spec("standardize", "bool"),
     Spec("features", "features"),
+    Spec("task", "choice", choices=TASKS),
     Spec("hidden", "layers", 1, MAX_HIDDEN_WIDTH),
     Spec("activations", "activations", choices=HIDDEN_ACTIVATIONS),
     Spec("activation", "choice", choices=HIDDEN_ACTIVATIONS),
@@ -242,6 +244,7 @@ def check(config: RunConfig) -> list[tuple[str, str]]:
                                           f"got {config.output}"))
     if config.loss == "perceptron":
         problems += _perceptron_problems(config)
+    problems += _task_problems(config)
     if config.dataset == POINTS_DATASET and not (config.points and config.targets):
         problems.append(("dataset", f"{POINTS_DATASET!r} needs the points and targets settings"))
     elif (config.points or config.targets) and config.dataset != POINTS_DATASET:
@@ -264,6 +267,32 @@ def _dropout_problems(config: RunConfig) -> list[tuple[str, str]]:
         return [("dropout", f"give one rate for every hidden layer or one per hidden layer ({n_hidden}); "
                             f"got {len(rates)}")]
     return []
+
+
+def _task_problems(config: RunConfig) -> list[tuple[str, str]]:
+    """A built-in dataset has its own task; a regression target needs a dataset that has one."""
+    if is_builtin(config.dataset):
+        own = "regression" if config.dataset.strip().lower() in REGRESSION_SETS else "classification"
+        if config.task not in ("auto", own):
+            return [("task", f"{config.dataset} is a {own} set; got {config.task}")]
+    elif config.task == "regression" and config.dataset == POINTS_DATASET:
+        return [("task", f"regression needs {', '.join(REGRESSION_SETS)} or a CSV/NPZ file; "
+                         f"got dataset {POINTS_DATASET!r}")]
+    return []
+
+
+def names_regression(config: RunConfig) -> bool:
+    """Whether the settings alone make a regression run (a file may still turn out to be one)."""
+    return config.task == "regression" or config.dataset.strip().lower() in REGRESSION_SETS
+
+
+# A float target is fit by one linear output unit with squared error, whatever the output and
+# loss fields said: the settings every regression run trains with.
+REGRESSION_SETTINGS = {"output": "linear", "loss": "mse", "single_output": False}
+
+
+def regression_settings(config: RunConfig) -> RunConfig:
+    return config.replace(**REGRESSION_SETTINGS)
 
 
 def _perceptron_problems(config: RunConfig) -> list[tuple[str, str]]:
@@ -355,7 +384,7 @@ class Run:
 
 
 # The fields load_data reads: two configs equal in these get the very same dataset.
-DATA_FIELDS = ("dataset", "n_samples", "noise", "test_fraction", "classes", "standardize", "seed", "features")
+DATA_FIELDS = ("dataset", "n_samples", "noise", "test_fraction", "classes", "standardize", "task", "seed", "features")
 
 
 def same_data(a: RunConfig, b: RunConfig) -> bool:
@@ -371,7 +400,7 @@ def load_data(config: RunConfig):
     else:
         data = datasets.load(config.dataset, n_samples=config.n_samples, noise=config.noise,
                              test_fraction=config.test_fraction, seed=config.seed, classes=config.classes,
-                             standardize=config.standardize)
+                             standardize=config.standardize, task=config.task)
     return datasets.with_features(data, config.features)  # after standardizing: features of the drawn plane
 
 
@@ -396,6 +425,8 @@ def build(config: RunConfig, data=None) -> Run:
 
     validate(config)
     data = data if data is not None else load_data(config)
+    if data.is_regression:
+        config = regression_settings(config)
     sizes = [data.n_features, *config.hidden, output_units(config, data.n_outputs)]
     if config.early_stop and not data.n_test:
         raise FieldError("early_stop", "needs a test split to watch; this dataset has no test samples")

@@ -37,7 +37,9 @@ __all__ = [
     "default_mnist_dir",
 ]
 
-DATASETS = ("xor", "xor-cloud", "moons", "circles", "spiral", "blobs", "digits")
+DATASETS = ("xor", "xor-cloud", "moons", "circles", "spiral", "blobs", "digits", "reg-plane", "reg-gauss")
+REGRESSION_SETS = ("reg-plane", "reg-gauss")  # a float target per point, not a class
+TASKS = ("auto", "classification", "regression")  # auto: a file's target column decides
 
 # Per-dataset defaults used when an argument is None. None here means "not applicable".
 DEFAULTS = {
@@ -48,6 +50,9 @@ DEFAULTS = {
     "spiral": {"n_samples": 300, "noise": 0.2, "test_fraction": 0.3, "classes": 3},
     "blobs": {"n_samples": 600, "noise": 1.0, "test_fraction": 0.3, "classes": 3},
     "digits": {"n_samples": 1797, "noise": None, "test_fraction": 0.3, "classes": 10},
+    # TensorFlow Playground's defaults: 500 points, no noise.
+    "reg-plane": {"n_samples": 500, "noise": 0.0, "test_fraction": 0.3, "classes": None},
+    "reg-gauss": {"n_samples": 500, "noise": 0.0, "test_fraction": 0.3, "classes": None},
 }
 FILE_TEST_FRACTION = 0.3
 
@@ -59,6 +64,8 @@ _DESCRIPTIONS = {
     "spiral": "k interleaved spiral arms, one class per arm (classes=2..10, default 3)",
     "blobs": "k Gaussian blobs; noise is their standard deviation (classes=2..10, default 3)",
     "digits": "scikit-learn's 8x8 handwritten digits: 1797 images, 64 pixels in [0, 1], 10 classes",
+    "reg-plane": "regression: points in [-6, 6]^2, target (x1 + x2) / 10 (Playground's plane)",
+    "reg-gauss": "regression: points in [-6, 6]^2, target from six signed bumps (Playground's Gaussian)",
 }
 
 FILE_N_SAMPLES_RANGE = (2, 10_000_000)  # subsampling a file or digits/MNIST (generated sets: RANGES)
@@ -91,6 +98,8 @@ class Dataset:
     A test fraction of 0 leaves X_test empty (0 rows).
     ``features``: the input features X holds, computed from 2-D points kept in
     ``plane_train``/``plane_test`` (see ``with_features``); () when X holds the points themselves.
+    ``task`` "regression": the target is one float per row, in ``targets_train``/``targets_test``
+    (n, 1); there are no classes, so y is all 0 and n_classes is 1.
     """
 
     X_train: np.ndarray
@@ -107,6 +116,7 @@ class Dataset:
     features: tuple[str, ...] = ()
     plane_train: np.ndarray | None = None
     plane_test: np.ndarray | None = None
+    task: str = "classification"
 
     def __post_init__(self):
         # Enforce the dtype/layout contract once, here, so every loader gets it for free.
@@ -133,6 +143,10 @@ class Dataset:
     def n_outputs(self) -> int:
         """Output units a network needs: the target vectors' width, else the number of classes."""
         return self.targets_train.shape[1] if self.targets_train is not None else self.n_classes
+
+    @property
+    def is_regression(self) -> bool:
+        return self.task == "regression"
 
     @property
     def n_features(self) -> int:
@@ -182,37 +196,45 @@ class Dataset:
                 float(lo[1] - pad[1]), float(hi[1] + pad[1]))
 
     def __repr__(self) -> str:
+        what = "float target" if self.is_regression else f"classes={self.n_classes}"
         return (f"Dataset({self.name!r}, train={self.n_train}, test={self.n_test}, "
-                f"features={self.n_features}, classes={self.n_classes})")
+                f"features={self.n_features}, {what})")
 
 
 # --------------------------------------------------------------------------- public entry points
 
 
 def load(name, n_samples=None, noise=None, test_fraction=None, seed=0, classes=None,
-         standardize=False, label_column=None) -> Dataset:
+         standardize=False, label_column=None, task="auto") -> Dataset:
     """Load a built-in dataset or a user file; see the module docstring.
 
     ``None`` arguments take the per-dataset default from ``DEFAULTS``. ``n_samples`` for a file
     subsamples it (seeded) before splitting; asking for more rows than exist uses them all.
     ``classes`` only affects spiral and blobs. ``label_column`` (CSV only) is a header name or a
     0-based column index (negative counts from the end); by default the last column.
+    ``task`` (see ``TASKS``): for a file, "auto" means regression when the target column holds a
+    non-integer value; a built-in set has its own task, and asking for the other is an error.
     """
     seed = validate.whole("seed", seed)
+    validate.choice("task", task, TASKS)
     if test_fraction is not None:
         test_fraction = validate.in_range("test_fraction", test_fraction)
     key = _builtin_key(name)
     if key is not None and label_column is not None:
         raise ValueError(f"label_column only applies to CSV files, not the built-in {key!r}")
+    if key is not None:
+        _check_builtin_task(key, task)
     rng = np.random.default_rng(seed)
-    if key == "xor":
+    if key in REGRESSION_SETS:
+        ds = _regression(key, n_samples, noise, test_fraction, rng)
+    elif key == "xor":
         ds = _xor()
     elif key == "digits":
         ds = _digits(n_samples, noise, test_fraction, rng)
     elif key is not None:
         ds = _generated(key, n_samples, noise, test_fraction, classes, rng)
     else:
-        ds = _load_path(name, n_samples, noise, test_fraction, classes, label_column, rng)
+        ds = _load_path(name, n_samples, noise, test_fraction, classes, label_column, task, rng)
     return _standardized(ds) if standardize else ds
 
 
@@ -224,7 +246,7 @@ def describe(name) -> str:
     if str(name).strip().lower() == "mnist":
         return (f"mnist: the MNIST IDX files in {default_mnist_dir()} "
                 f"(70000 images, 784 pixels, 10 classes)")
-    return (f"{name}: user file (CSV/TXT with an integer label column, NPZ with arrays X and y, "
+    return (f"{name}: user file (CSV/TXT whose last column is an integer label or a float target, NPZ with arrays X and y, "
             f"or a folder of MNIST IDX files)")
 
 
@@ -258,6 +280,12 @@ def _builtin_key(name) -> str | None:
         return None
     key = name.strip().lower().replace("_", "-")
     return key if key in DATASETS else None
+
+
+def _check_builtin_task(key: str, task: str) -> None:
+    own = "regression" if key in REGRESSION_SETS else "classification"
+    if task not in ("auto", own):
+        raise ValueError(f"task must be {own} (or auto) for the built-in {key!r}; got {task!r}")
 
 
 def is_builtin(name) -> bool:
@@ -358,6 +386,49 @@ def _blobs(n, noise, k, rng):
 
 _GENERATORS = {"xor-cloud": _xor_cloud, "moons": _moons, "circles": _circles,
                "spiral": _spiral, "blobs": _blobs}
+
+# TensorFlow Playground's regression sets (its dataset.ts): points uniform in a square of
+# half-width 6; noise moves the place the target is read at by up to noise * 6 per axis.
+_REG_RADIUS = 6.0
+# (centre x, centre y, sign) of regressGaussian's six bumps.
+_REG_BUMPS = np.array([[-4, 2.5, 1], [0, 2.5, -1], [4, 2.5, 1],
+                       [-4, -2.5, -1], [0, -2.5, 1], [4, -2.5, -1]], dtype=np.float64)
+
+
+def reg_plane_target(P: np.ndarray) -> np.ndarray:
+    """regressPlane: x + y mapped linearly from [-10, 10] to [-1, 1] (not clamped)."""
+    return (P[:, 0] + P[:, 1]) / 10.0
+
+
+def reg_gauss_target(P: np.ndarray) -> np.ndarray:
+    """regressGaussian: each bump gives sign * max(0, 1 - distance / 2); the value of largest
+    magnitude wins (the first on a tie, 0 far from every bump)."""
+    dist = np.hypot(P[:, :1] - _REG_BUMPS[:, 0], P[:, 1:] - _REG_BUMPS[:, 1])  # (n, 6)
+    values = _REG_BUMPS[:, 2] * np.clip(1.0 - dist / 2.0, 0.0, 1.0)
+    return values[np.arange(len(P)), np.abs(values).argmax(axis=1)]
+
+
+_TARGETS = {"reg-plane": reg_plane_target, "reg-gauss": reg_gauss_target}
+
+
+def _regression(key, n_samples, noise, test_fraction, rng) -> Dataset:
+    d = DEFAULTS[key]
+    n = validate.whole("n_samples", _pick(n_samples, d["n_samples"]), *RANGES["n_samples"])
+    sigma = validate.in_range("noise", _pick(noise, d["noise"]))
+    X = rng.uniform(-_REG_RADIUS, _REG_RADIUS, size=(n, 2))
+    shift = rng.uniform(-_REG_RADIUS, _REG_RADIUS, size=(n, 2)) * sigma
+    return _regression_dataset(X, _TARGETS[key](X + shift), ["x1", "x2"], key, test_fraction,
+                               d["test_fraction"], rng)
+
+
+def _regression_dataset(X, t, names, name, test_fraction, default_fraction, rng, path=None) -> Dataset:
+    """A shuffled split of rows X with float targets t (n,); no classes, so no stratification."""
+    frac = default_fraction if test_fraction is None else test_fraction
+    y = np.zeros(len(t), np.int64)
+    tr, te = split_indices(y, frac, rng)
+    T = np.asarray(t, dtype=np.float64).reshape(-1, 1)
+    return Dataset(X[tr], y[tr], X[te], y[te], 1, names, name, path=path,
+                   targets_train=T[tr], targets_test=T[te], task="regression")
 
 
 @lru_cache(maxsize=1)
@@ -488,13 +559,13 @@ def _standardized(ds: Dataset) -> Dataset:
     X_test = X_train if ds.X_test is ds.X_train else (ds.X_test - mean) / std
     y_test = ds.y_train if ds.X_test is ds.X_train else ds.y_test
     return Dataset(X_train, ds.y_train, X_test, y_test, ds.n_classes, ds.feature_names,
-                   ds.name, ds.class_labels, ds.path, ds.targets_train, ds.targets_test)
+                   ds.name, ds.class_labels, ds.path, ds.targets_train, ds.targets_test, ds.task)
 
 
 # --------------------------------------------------------------------------- user files
 
 
-def _load_path(name, n_samples, noise, test_fraction, classes, label_column, rng) -> Dataset:
+def _load_path(name, n_samples, noise, test_fraction, classes, label_column, task, rng) -> Dataset:
     if noise is not None:
         validate.in_range("noise", noise)  # validated for uniformity; files are never perturbed
     if classes is not None:
@@ -517,6 +588,8 @@ def _load_path(name, n_samples, noise, test_fraction, classes, label_column, rng
     if os.path.isdir(path):
         if label_column is not None:
             raise ValueError("label_column only applies to CSV files, not an MNIST folder")
+        if task == "regression":
+            raise ValueError("task regression needs a float target: reg-plane, reg-gauss or a CSV/NPZ file")
         return _load_mnist(path, shown, n_samples, test_fraction, rng)
     # A regular file is opened by path; anything else (a pipe) is read once, then parsed.
     raw = None if is_regular(path) else _read_input(path, shown)
@@ -524,9 +597,14 @@ def _load_path(name, n_samples, noise, test_fraction, classes, label_column, rng
     if kind == "npz":
         if label_column is not None:
             raise ValueError("label_column only applies to CSV files, not NPZ")
-        X, y, names = _read_npz(path if raw is None else BytesIO(raw), shown)
+        X, y, names = _read_npz(path if raw is None else BytesIO(raw), shown, task)
     else:
-        X, y, names = _read_csv(_read_input(path, shown) if raw is None else raw, shown, label_column)
+        X, y, names = _read_csv(_read_input(path, shown) if raw is None else raw, shown, label_column, task)
+    if y.dtype.kind == "f":  # the reader found (or was told) a regression target
+        _check_widths(X.shape[1], 1, shown)
+        X, y = _subsample(X, y, n_samples, rng)
+        return _regression_dataset(X, y, names, shown, test_fraction, FILE_TEST_FRACTION, rng,
+                                   os.path.abspath(path))
     y, labels = _remap_labels(y, shown)
     _check_widths(X.shape[1], len(labels), shown)
     X, y = _subsample(X, y, n_samples, rng)
@@ -575,6 +653,24 @@ def _check_widths(n_features: int, n_classes: int, shown: str) -> None:
         if count > MAX_IO_WIDTH:
             raise DatasetError(f"{shown}: {count} {what}; at most {MAX_IO_WIDTH} are supported",
                                path=shown)
+
+
+def _is_integral(y: np.ndarray) -> bool:
+    return y.dtype.kind in "iub" or bool(np.all(np.isfinite(y) & (y == np.round(y))))
+
+
+def _target(y: np.ndarray, task: str, shown: str, where) -> np.ndarray:
+    """The target column as int64 labels (classification) or float64 values (regression: asked
+    for, or "auto" and a value is not a whole number); errors name the first bad value."""
+    if task == "classification" or (task == "auto" and _is_integral(y)):
+        return _check_integral_labels(y, shown, where)
+    y = y.astype(np.float64)
+    bad = ~np.isfinite(y)
+    if bad.any():
+        text, line, column = where(int(np.argmax(bad)))
+        raise DatasetError(f"{shown}: {text}: target {float(y[bad][0])!r} is not a finite number",
+                           path=shown, line=line, column=column)
+    return y
 
 
 def _check_integral_labels(y: np.ndarray, shown: str, where) -> np.ndarray:
@@ -728,7 +824,7 @@ def _label_index(label_column, layout: _CsvLayout, shown: str) -> int:
                        f"{', '.join(layout.header)}", path=shown, line=layout.header_index + 1)
 
 
-def _read_csv(raw: bytes, shown: str, label_column):
+def _read_csv(raw: bytes, shown: str, label_column, task: str = "classification"):
     layout = _CsvLayout(_decode_text(raw, shown), shown)
     if layout.n_columns < 2:
         raise DatasetError(f"{shown}: needs at least 2 columns (features, then the label); "
@@ -745,7 +841,7 @@ def _read_csv(raw: bytes, shown: str, label_column):
         return (f"line {layout.data_lines[i]}, {layout.column_text(label)}",
                 int(layout.data_lines[i]), label + 1)
 
-    y = _check_integral_labels(data[:, label], shown, where)
+    y = _target(data[:, label], task, shown, where)
     return np.ascontiguousarray(data[:, features]), y, names
 
 
@@ -760,7 +856,7 @@ _NPZ_ERRORS = (zipfile.BadZipFile, zlib.error, ValueError, OSError, EOFError, Ke
                NotImplementedError, RuntimeError, MemoryError)
 
 
-def _read_npz(path, shown: str):
+def _read_npz(path, shown: str, task: str = "classification"):
     try:
         archive = np.load(path, allow_pickle=False)
     except _NPZ_ERRORS as e:
@@ -775,7 +871,7 @@ def _read_npz(path, shown: str):
                                f"{', '.join(archive.files) or 'no arrays'} (expected X and y)",
                                path=shown)
         X, y = (_npz_array(archive, k, shown) for k in ("X", "y"))
-    return _check_npz_arrays(X, y, shown)
+    return _check_npz_arrays(X, y, shown, task)
 
 
 def _short(e: BaseException) -> str:
@@ -797,7 +893,7 @@ def _npz_array(archive, key: str, shown: str) -> np.ndarray:
     return a
 
 
-def _check_npz_arrays(X, y, shown):
+def _check_npz_arrays(X, y, shown, task: str = "classification"):
     if X.ndim < 2:
         raise DatasetError(f"{shown}: X must have shape (n_samples, n_features); got {X.shape}",
                            path=shown)
@@ -817,7 +913,7 @@ def _check_npz_arrays(X, y, shown):
         r, c = np.argwhere(~finite)[0]
         raise DatasetError(f"{shown}: X[{r}, {c}] is {X[r, c]}; NaN and infinity are not allowed",
                            path=shown)
-    y = _check_integral_labels(y, shown, lambda i: (f"y[{i}]", None, None))
+    y = _target(y, task, shown, lambda i: (f"y[{i}]", None, None))
     return X, y, [f"x{j + 1}" for j in range(X.shape[1])]
 
 

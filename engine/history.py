@@ -82,20 +82,25 @@ class DecimatedSeries:
 
 EPOCH_COLUMNS = ["step", "epoch", "train_loss", "train_acc", "test_loss", "test_acc", "lr",
                  "samples_per_sec", "seconds"]
+# A regression run scores R² where a classifier scores accuracy.
+REGRESSION_COLUMNS = [{"train_acc": "train_r2", "test_acc": "test_r2"}.get(c, c) for c in EPOCH_COLUMNS]
 
 
 class History:
     """Per-step batch losses and per-evaluation (epoch) metrics, both bounded."""
 
-    def __init__(self, n_layers: int, cap: int = 2000, recent: int = 500, extra: tuple[str, ...] = ()):
+    def __init__(self, n_layers: int, cap: int = 2000, recent: int = 500, extra: tuple[str, ...] = (),
+                 task: str = "classification"):
         if isinstance(cap, bool) or not isinstance(cap, (int, np.integer)) or cap < 4:
             raise ValueError(f"history_cap must be an integer >= 4; got {cap!r}")
         recent = min(recent, cap // 2)  # a small cap keeps its newest half at full resolution
         self.n_layers = n_layers
         self.layer_columns = [f"grad_norm_{l}" for l in range(1, n_layers + 1)] + \
                              [f"weight_norm_{l}" for l in range(1, n_layers + 1)]
+        self.task = task
+        columns = REGRESSION_COLUMNS if task == "regression" else EPOCH_COLUMNS
         # ``extra``: columns a feature adds only when on (early stopping's kept_epoch)
-        self.epochs = DecimatedSeries(EPOCH_COLUMNS + list(extra) + self.layer_columns, cap, recent)
+        self.epochs = DecimatedSeries(columns + list(extra) + self.layer_columns, cap, recent)
         self.steps = DecimatedSeries(["step", "loss", "lr"], cap, recent)
 
     def __len__(self) -> int:

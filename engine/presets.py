@@ -96,6 +96,14 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
                                     batch_size="full", epochs=10000),
            "Matt Mazur's step-by-step backpropagation example: error 0.298371109 before the first step, "
            "w5 = 0.35891648 after it."),
+    Preset("reg-plane", RunConfig(dataset="reg-plane", hidden=(), output="linear", loss="mse", optimizer="sgd",
+                                  lr=0.01, batch_size=10, epochs=50),
+           "Regression on TensorFlow Playground's plane: the target is (x1 + x2) / 10, so one linear unit "
+           "without a hidden layer fits it exactly (R\u00b2 reaches 1)."),
+    Preset("reg-gauss", RunConfig(dataset="reg-gauss", hidden=(16, 16), activation="tanh", output="linear",
+                                  loss="mse", optimizer="adam", lr=0.01, batch_size=10, epochs=200),
+           "Regression on Playground's six signed Gaussian bumps: tanh units carve the bumps; the map "
+           "shows the predicted value, each point its target on the same colours."),
 ]}
 
 DEFAULT_PRESET = "moons"

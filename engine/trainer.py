@@ -22,6 +22,7 @@ from .confusion import confusion_matrix
 from .early_stop import KEPT_COLUMN, EarlyStopping, EarlyStopReport
 from .history import History
 from .optimizers import make_optimizer
+from .regression import r2_score
 from .schedules import make_schedule
 from .trace import Trace, capture
 from .update_trace import UpdateRecord, add_update_stages
@@ -98,6 +99,7 @@ class Trainer:
         self._Y_test = net.encode_targets(self.y_test if targets is None else data.targets_test,
                                           self.X_test.shape[0])
         self.n_classes = max(2, net.n_outputs)
+        self.task = getattr(data, "task", "classification")
         self.lr = validate.in_range("lr", lr)
         self.batch_size = self._check_batch_size(batch_size)
         self.clip_norm = validate.optional_positive("clip_norm", clip_norm)
@@ -146,7 +148,7 @@ class Trainer:
 
     def _new_history(self, cap: int) -> History:
         extra = (KEPT_COLUMN,) if self.early_stopping is not None else ()
-        return History(self.net.n_layers, cap=cap, extra=extra)
+        return History(self.net.n_layers, cap=cap, extra=extra, task=self.task)
 
     @property
     def epoch_progress(self) -> float:
@@ -342,22 +344,27 @@ class Trainer:
             self.stopped_early = report
             rec[KEPT_COLUMN] = report.best_epoch
 
-    def _loss_and_accuracy(self, X, Y, y) -> tuple[float, float]:
+    def _loss_and_score(self, X, Y, y) -> tuple[float, float]:
+        """The loss and the accuracy (a regression run: R² against the targets Y)."""
         if not len(X):  # no test split
             return math.nan, math.nan
         buf = self.net.buffers(X.shape[0])
         out = self.net.forward_into(X, buf)
         loss = float(self.net.loss_from_buffers(Y, buf))
+        if self.task == "regression":
+            return loss, r2_score(out, Y)
         pred = (out[:, 0] >= 0.5) if out.shape[1] == 1 else out.argmax(axis=1)
         return loss, float(np.mean(pred == y))
 
     def evaluate(self) -> dict:
-        """Train/test loss and accuracy, learning rate, per-layer gradient and weight norms."""
+        """Train/test loss and accuracy (R² for regression: keys train_r2, test_r2), learning
+        rate, per-layer gradient and weight norms."""
         net = self.net
-        train_loss, train_acc = self._loss_and_accuracy(self.X_train, self._Y_train, self.y_train)
-        test_loss, test_acc = self._loss_and_accuracy(self.X_test, self._Y_test, self.y_test)
-        rec = {"step": self.step_count, "epoch": self.epoch, "train_loss": train_loss, "train_acc": train_acc,
-               "test_loss": test_loss, "test_acc": test_acc, "lr": self.current_lr,
+        train_loss, train_score = self._loss_and_score(self.X_train, self._Y_train, self.y_train)
+        test_loss, test_score = self._loss_and_score(self.X_test, self._Y_test, self.y_test)
+        score = "r2" if self.task == "regression" else "acc"
+        rec = {"step": self.step_count, "epoch": self.epoch, "train_loss": train_loss, f"train_{score}": train_score,
+               "test_loss": test_loss, f"test_{score}": test_score, "lr": self.current_lr,
                "samples_per_sec": self._samples_per_sec, "seconds": self._epoch_seconds}
         for l, (g, lay) in enumerate(zip(net._grad_layers, net.layers), start=1):
             rec[f"grad_norm_{l}"] = math.sqrt(float(np.vdot(g.W, g.W)))

@@ -28,6 +28,7 @@ from mlp_tui.screens.file_prompt import FilePrompt
 from mlp_tui.screens.help import HelpScreen
 from mlp_tui.session import Session
 from mlp_tui.teacher import FilePolicy, file_field_problem, locked_changes, panel_names
+from mlp_tui.task import task_note
 from mlp_tui.widgets.boundary import BoundaryPanel
 from mlp_tui.widgets.footer import StableFooter
 from mlp_tui.widgets.hyperparams import HyperparamForm
@@ -203,7 +204,8 @@ class MlpApp(App):
         self.action_panel(next(i for i in (LESSON_PANEL, METRICS_PANEL, *range(len(PANELS))) if i not in self.hidden))
         self.set_interval(self.interval, self.poll)
         walk = "" if INSPECTOR_PANEL in self.hidden else ", n to walk one step"
-        self.set_status(f"{self.session.data!r}. Press space to train{walk}, ? for help.")
+        note = task_note(self.session.config, self.session.data)
+        self.set_status(f"{self.session.data!r}{'; ' + note if note else ''}. Press space to train{walk}, ? for help.")
         self.call_after_refresh(self._freeze_startup_objects)
 
     def _apply_teacher_controls(self) -> None:
@@ -226,6 +228,8 @@ class MlpApp(App):
     def _bind_session(self) -> None:
         """Point the panels at the session's current run (after start, Reset, Apply or Load)."""
         self.boundary.attach(self.session.net, self.session.data)
+        self.metrics.set_class(self.session.data.is_regression, "-regression")
+        self.form.show_task(self.session.data.is_regression)
         self._net_copy = self.session.net.copy()  # the network view draws snapshots with it
         self.network.highlight_layer = None
         self.inspector.trace = None
@@ -289,8 +293,9 @@ class MlpApp(App):
             snap = self.numbers
             last = snap.last or {}
             scores = ", ".join(f"{label} {last[key]:{spec}}" for key, label, spec in
-                               (("test_acc", "test acc", ".1%"), ("test_loss", "test loss", ".4g"),
-                                ("train_acc", "train acc", ".1%")) if last.get(key) is not None)
+                               (("test_acc", "test acc", ".1%"), ("test_r2", "test R\u00b2", ".4g"),
+                                ("test_loss", "test loss", ".4g"), ("train_acc", "train acc", ".1%"),
+                                ("train_r2", "train R\u00b2", ".4g")) if last.get(key) is not None)
             self.set_status(f"finished epoch {snap.epoch} of {self.session.budget_end}: {scores}; "
                             f"space: {self.session.config.epochs} more epochs")
 
@@ -508,7 +513,8 @@ class MlpApp(App):
             return
         self.form.load_config(self.session.config)
         self._bind_session()
-        self.set_status(f"rebuilt: {self.session.net!r} on {self.session.data!r}")
+        note = task_note(self.session.config, self.session.data)
+        self.set_status(f"rebuilt: {self.session.net!r} on {self.session.data!r}{'; ' + note if note else ''}")
 
     # ----- files --------------------------------------------------------------------------------------
     def _where(self) -> str:

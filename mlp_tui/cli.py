@@ -23,6 +23,7 @@ from engine.errors import EngineError, InitWeightsError, os_error_text
 from . import __version__
 from .fields import FIELDS, check, field_changes, parse_field, validate
 from .pace import DEFAULT_SPEED, capped, format_speed, parse_speed
+from .task import fixed_field_problem
 
 PROG = "mlp-tui"
 COLOR_CHOICES = ("auto", "color", "ascii")
@@ -380,6 +381,9 @@ def resolve_config(args, checkpoint=None) -> RunConfig:
         config = load_config(config_path, base=config)
     flags = _flag_values(args)
     config = config.replace(**flags)
+    fixed = fixed_field_problem(config, flags)
+    if fixed:
+        raise UsageError(f"{FLAG_NAMES[fixed[0]]}: {fixed[1]}")
     problems = check(config)
     if problems:
         name, message = problems[0]

@@ -189,8 +189,9 @@ class CompareApp(App):
         if snap.divergence is not None:
             return f"diverged at step {snap.divergence.step}"
         last = snap.last or {}
-        return (f"step {snap.step}  loss {fmt(last.get('train_loss'))}  "
-                f"acc {fmt(last.get('test_acc'), '.1%')}")
+        score = (f"R\u00b2 {fmt(last.get('test_r2'), '.3f')}" if "test_r2" in last  # a regression run
+                 else f"acc {fmt(last.get('test_acc'), '.1%')}")
+        return f"step {snap.step}  loss {fmt(last.get('train_loss'))}  {score}"
 
     def _report(self, snaps) -> None:
         """A divergence or the end of the epoch budget, said once."""

@@ -69,6 +69,8 @@ FIELDS: dict[str, Field] = {f.name: f for f in [
     Field("classes", "Classes", help="arms of the spiral / blobs"),
     Field("standardize", "Standardize", help="z-score the features"),
     Field("features", "Input features", help=f"2-D data only: what the network sees, any of {', '.join(FEATURES)}"),
+    Field("task", "Task", help="regression: a float target, linear output and squared error; "
+                               "auto: a file's target column decides (non-integer values: regression)"),
     Field("hidden", "Hidden layers", help="widths separated by commas, e.g. 8,8; empty for none; 8:relu gives "
                                           "a layer its own activation"),
     Field("activation", "Activation"),

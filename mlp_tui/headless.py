@@ -25,6 +25,7 @@ from engine.errors import EngineError, file_error
 from .divergence import divergence_message
 from .early_stop import early_stop_message
 from .stopping import StopRequested, StopSignals, quietly
+from .task import task_note
 
 PROG = "mlp-tui"
 
@@ -105,8 +106,9 @@ class _Plain:
         done = epoch - self.start
         if rec is None or not (done % self.every == 0 or epoch >= self.end):
             return
+        score = f"test_{_score(rec)}"
         print(f"{self.unit} {epoch}/{self.end}  train_loss {_num(rec.get('train_loss'))}  "
-              f"test_acc {_num(rec.get('test_acc'))}", file=self.stream, flush=True)
+              f"{score} {_num(rec.get(score))}", file=self.stream, flush=True)
 
 
 class _Bar:
@@ -134,13 +136,22 @@ class _Bar:
     def update(self, epoch: int, rec: dict | None) -> None:
         metrics = ""
         if rec is not None:
-            metrics = f"loss {_num(rec.get('train_loss'))}  test acc {_num(rec.get('test_acc'))}"
+            score = _score(rec)
+            metrics = f"loss {_num(rec.get('train_loss'))}  test {SCORE_NAMES[score]} {_num(rec.get('test_' + score))}"
         self.progress.update(self.task, completed=epoch, metrics=metrics)
 
 
 class _Silent(_Plain):
     def update(self, epoch: int, rec: dict | None) -> None:
         pass
+
+
+SCORE_NAMES = {"acc": "acc", "r2": "R\u00b2"}  # a classifier's accuracy, a regression's R²
+
+
+def _score(rec: dict) -> str:
+    """The score an evaluation record holds: "acc", or "r2" for a regression run."""
+    return "r2" if "test_r2" in rec else "acc"
 
 
 def _num(x) -> str:
@@ -160,9 +171,10 @@ def _reporter(progress: str, stream, start: int, end: int, unit: str = "epoch"):
 def final_metrics(trainer, status: str, seconds: float, samples: float) -> dict:
     """The numbers printed at the end and stored under "final" in the JSON."""
     ev = trainer.evaluate()
+    score = _score(ev)
     out = {"status": status, "epoch": trainer.epoch, "step": trainer.step_count,
-           "train_loss": ev["train_loss"], "train_acc": ev["train_acc"],
-           "test_loss": ev["test_loss"], "test_acc": ev["test_acc"],
+           "train_loss": ev["train_loss"], f"train_{score}": ev[f"train_{score}"],
+           "test_loss": ev["test_loss"], f"test_{score}": ev[f"test_{score}"],
            "seconds": seconds, "samples_per_sec": samples / seconds if seconds > 0 else 0.0,
            "divergence": divergence_message(trainer.divergence) if trainer.divergence is not None else None}
     report = trainer.stopped_early
@@ -189,6 +201,9 @@ def run_headless(run, epochs: int, json_path=None, csv_path=None, save_path=None
     if problem:  # fail before a long run, not after it
         _err(f"error: {problem}")
         return 1
+    note = task_note(run.config, run.data)
+    if note:
+        quietly(lambda: print(note, file=stream, flush=True))
 
     with StopSignals() as stop:  # until the outputs are written: a second ctrl+c cannot lose them
         status, epochs_run, seconds, samples, logged = _train_until(run.trainer, epochs, progress, stream, stop,
@@ -313,8 +328,10 @@ def _print_final(stream, final: dict, epochs_run: int) -> None:
     rate = final["samples_per_sec"]
     print(f"{final['status']}: {epochs_run} epochs (epoch {final['epoch']}, step {final['step']}) "
           f"in {final['seconds']:.2f} s, {rate:,.0f} samples/s", file=stream)
-    print(f"  train  loss {_num(final['train_loss'])}  accuracy {_num(final['train_acc'])}", file=stream)
-    print(f"  test   loss {_num(final['test_loss'])}  accuracy {_num(final['test_acc'])}", file=stream,
+    score = _score(final)
+    name = "R\u00b2" if score == "r2" else "accuracy"
+    print(f"  train  loss {_num(final['train_loss'])}  {name} {_num(final['train_' + score])}", file=stream)
+    print(f"  test   loss {_num(final['test_loss'])}  {name} {_num(final['test_' + score])}", file=stream,
           flush=True)
     if "early_stop" in final:
         print(f"  {final['early_stop']['message']}", file=stream, flush=True)

@@ -127,6 +127,19 @@ def diverging_colors(levels: int = LEVELS) -> list[RGB]:
     return neg + [DARK] + pos
 
 
+VALUE_POINT_LEVELS = 10
+"""Levels of a regression target drawn on a point (digits 0-9 in ASCII)."""
+
+
+def value_point_color(k: int, levels: int = VALUE_POINT_LEVELS) -> RGB:
+    """A data point whose target is at level ``k`` of ``0 .. levels-1`` (low to high): the
+    diverging map's colour there, tinted towards white like ``point_color`` so the point
+    stands out on a region of its own value."""
+    t = 2.0 * k / (levels - 1) - 1.0  # -1 .. 1
+    end = POSITIVE if t >= 0 else NEGATIVE
+    return blend(blend(DARK, end, abs(t)), (255, 255, 255), 0.45)
+
+
 # --------------------------------------------------------------------------- quantisation
 def quantise(values, lo: float, hi: float, levels: int = LEVELS) -> np.ndarray:
     """Map ``values`` linearly from ``[lo, hi]`` to ints ``0 .. levels-1``.

@@ -97,6 +97,11 @@ async def digits(app, pilot):
     await pilot.press("3")
 
 
+async def regression(app, pilot):
+    await train(app, pilot, 3000)
+    app.set_status("regression on reg-gauss: the predicted value as colour, each point its target")
+
+
 async def compare(app, pilot):
     await train(app, pilot, 400)
     await pilot.press("tab", "l")  # the inspector on B; the losses on a log scale
@@ -134,4 +139,5 @@ SCENES = [
     Scene("monochrome-120x40", "spiral", "ascii", (120, 40), monochrome),
     Scene("digits-confusion-80x24", "digits", "color", (80, 24), digits),
     Scene("compare-120x40", "xor-2-3-2", "color", (120, 40), compare, make_compare_app),
+    Scene("regression-120x40", "reg-gauss", "color", (120, 40), regression),
 ]

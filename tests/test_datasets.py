@@ -259,7 +259,7 @@ def test_csv_n_samples_subsamples_and_is_deterministic(tmp_path):
 def test_csv_cell_errors_name_file_line_and_column(tmp_path, text, line, column, words):
     p = _write(tmp_path, "bad.csv", text)
     with pytest.raises(DatasetError) as e:
-        load(p)
+        load(p, task="classification")  # by default a non-integer target means regression
     msg = str(e.value)
     assert p in msg and f"line {line}" in msg and f"column {column}" in msg
     assert all(w in msg for w in words), msg
@@ -340,7 +340,7 @@ def test_npz_errors_name_the_file(tmp_path, arrays, words):
     p = str(tmp_path / "bad.npz")
     np.savez(p, **arrays)
     with pytest.raises(DatasetError) as e:
-        load(p)
+        load(p, task="classification")  # by default a non-integer y means regression
     assert p in str(e.value) and all(w in str(e.value) for w in words), str(e.value)
 
 

@@ -205,3 +205,22 @@ def test_non_finite_values_are_explained_without_crashing():
                 assert text.endswith(f" = {value}"), text
                 non_finite += 1
     assert non_finite > 5
+
+
+def test_a_regression_step_explains_itself():
+    """A float target, a linear output and squared error (reg-gauss): every line still evaluates."""
+    from engine.config import RunConfig, build
+
+    run = build(RunConfig(dataset="reg-gauss", n_samples=60, hidden=(5,), activation="tanh", batch_size=6))
+    run.trainer.train(steps=4)
+    trace = run.trainer.step_traced()
+    names = set()
+    for step in trace.steps:
+        for index in np.ndindex(step.value.shape):
+            lines = trace.explain(step.name, index).splitlines()
+            for line in lines:
+                check_line(line)
+            stated = lines[-1].rsplit(" = ", 1)[1]
+            assert abs(float(step.value[index]) - float(stated)) <= half_unit(stated), (step.name, index, lines[-1])
+        names.add(step.name)
+    assert {"a2", "dz2"} <= names  # the linear output and the squared error's delta

@@ -1,5 +1,7 @@
 """Decision-boundary panel: for 2-D data the network's prediction over the data's range (or one
-hidden neuron's activation map); for other data a confusion matrix and a few test samples."""
+hidden neuron's activation map); for other data a confusion matrix and a few test samples.
+A regression run shows the predicted value as a colour map with each point's target, and for
+other than 2-D data a few samples' targets beside their predictions."""
 from __future__ import annotations
 
 import math
@@ -12,11 +14,13 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from engine.confusion import confusion_matrix
-from mlp_tui.palette import RAMP
+from engine.regression import r2_score
+from mlp_tui.palette import RAMP, finite_absmax
 from mlp_tui.plot_grid import grid_points, to_pixels
 from mlp_tui.widgets.heatmap import DecisionHeatmap
 
 N_SAMPLES_SHOWN = 4
+N_FIT_ROWS = 8  # samples listed for a regression on other than 2-D data
 
 
 def class_confidence(out: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
@@ -115,6 +119,8 @@ class BoundaryPanel(Vertical, can_focus=True):
         self._twin.params[...] = snap.params
         if self.data.is_2d:
             self._show_2d()
+        elif self.data.is_regression:
+            self._show_fit()
         else:
             self._show_confusion()
 
@@ -126,14 +132,22 @@ class BoundaryPanel(Vertical, can_focus=True):
         data = self.data
         if self._grid is None or self._grid[0] != shape:
             extent = data.extent
-            train = (*to_pixels(data.points_train, extent, shape), data.y_train)
+            # A point carries its class, or a regression's target (drawn on the value scale).
+            y_train, y_test = ((data.targets_train[:, 0], data.targets_test[:, 0]) if data.is_regression
+                               else (data.y_train, data.y_test))
+            train = (*to_pixels(data.points_train, extent, shape), y_train)
             held_out = data.n_test and data.X_test is not data.X_train  # none at test fraction 0
-            test = (*to_pixels(data.points_test, extent, shape), data.y_test) if held_out else None
+            test = (*to_pixels(data.points_test, extent, shape), y_test) if held_out else None
             # The picture is of the plane; the network sees the grid's input features.
             self._grid = (shape, self._twin.check_X(data.inputs(grid_points(extent, shape))), train, test)
         _, pts, train, test = self._grid
         acts = self._twin.activations(pts)
-        if self.neuron is None:
+        if self.neuron is None and data.is_regression:
+            # One scale for the map and the points: the largest target, so colours compare.
+            vmax = finite_absmax(np.concatenate([data.targets_train, data.targets_test]))
+            heatmap.show_values_signed(acts[-1][:, 0].reshape(shape), vmax, train, test, label="predicted")
+            self._info(f"{data.name}: predicted value, points coloured by target  [ ] neurons")
+        elif self.neuron is None:
             pred, conf, k = class_confidence(acts[-1])
             heatmap.show_classes(pred.reshape(shape), conf.reshape(shape), k, train, test)
             inputs = f" from {', '.join(data.features)}" if data.features else ""
@@ -151,6 +165,17 @@ class BoundaryPanel(Vertical, can_focus=True):
         if text != self._info_text:
             self._info_text = text
             self.query_one("#boundary-info", Static).update(Text(text))
+
+    def _show_fit(self) -> None:
+        """Regression on other than 2-D data: R² and a few samples' targets beside the predictions."""
+        data = self.data
+        split, X, T = ("test", data.X_test, data.targets_test) if data.n_test else ("train", data.X_train, data.targets_train)
+        out = self._twin.forward(X)
+        text = Text(f"{split} R\u00b2 {r2_score(out, T):.4g}\n\n{'target':>12}{'predicted':>12}{'error':>12}\n")
+        for t, p in zip(T[:N_FIT_ROWS, 0].tolist(), out[:N_FIT_ROWS, 0].tolist()):
+            text.append(f"{t:>12.4g}{p:>12.4g}{p - t:>12.4g}\n")
+        self.query_one("#confusion", Static).update(text)
+        self._info(f"{data.name}: {data.n_features} features, not 2-D: regression targets and predictions")
 
     def _show_confusion(self) -> None:
         data = self.data

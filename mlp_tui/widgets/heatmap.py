@@ -11,6 +11,10 @@ Colour mode ("color")
     Class regions: class hue, darker = less confident.  Points: one shape per class
     (``● ▲ ■ ◆ ▼``) in a light tint of its hue, filled for training points and
     hollow (``○ △ □ ◇ ▽``) for test points, so classes differ in shape as well as colour.
+Regression ("show_values_signed")
+    The predicted value on a diverging map (blue negative, dark zero, orange positive; in ASCII
+    the ramp ``SIGNED_RAMP``); each point carries its target on the same scale: in colour a
+    tint of the target's colour, in ASCII a digit 0-9 (training) or a letter a-j (test), low to high.
 ASCII mode ("ascii"), for NO_COLOR / 16-colour / dumb terminals
     One text cell = one pixel.  Region of class k (letters a, b, c, ...):
     ``A`` sure (rescaled confidence >= 0.6, i.e. p >= 0.8 for two classes),
@@ -45,6 +49,7 @@ ASCII_TEST = "+x*#%&$@=~"  # test points in ASCII, by class (training points are
 LETTERS = "abcdefghij"
 SURE, UNSURE = 0.6, 0.15  # ASCII tiers on rescaled confidence
 MAX_CLASSES = len(pal.CLASS_HUES)
+SIGNED_RAMP = "#=~-, .:+*@"  # ASCII diverging ramp: most negative .. zero (space) .. most positive
 
 
 @lru_cache(maxsize=16)
@@ -60,11 +65,18 @@ def point_glyph(label: int, test: bool = False) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _point_segment(label: int, test: bool, background: pal.RGB) -> Segment:
+def _point_segment(label: int, test: bool, background: pal.RGB, values: bool = False) -> Segment:
     """A data point's glyph on its pixel's colour. Cached: a redraw places every training point
-    again, and building a Style per point cost ~40 ms a frame for 1,000 points."""
-    style = Style(color=Color.from_rgb(*pal.point_color(label)), bgcolor=Color.from_rgb(*background), bold=True)
-    return Segment(point_glyph(label, test=test), style)
+    again, and building a Style per point cost ~40 ms a frame for 1,000 points.
+    ``values``: ``label`` is a regression target's level, drawn as a round point of its colour."""
+    fg = pal.value_point_color(label) if values else pal.point_color(label)
+    style = Style(color=Color.from_rgb(*fg), bgcolor=Color.from_rgb(*background), bold=True)
+    return Segment(point_glyph(0 if values else label, test=test), style)
+
+
+def value_levels(targets, vmax: float) -> np.ndarray:
+    """Regression targets as point levels 0 .. VALUE_POINT_LEVELS-1 over [-vmax, vmax]."""
+    return pal.quantise(targets, -vmax, vmax, pal.VALUE_POINT_LEVELS)
 
 
 def _as_points(points, shape: tuple[int, int]):
@@ -122,6 +134,7 @@ class DecisionHeatmap(Widget):
         self._base = Style()
         self._legend_style = Style()
         self._last_shape: tuple[int, int] | None = None
+        self._value_points = False  # the points' labels are regression target levels
 
     # ------------------------------------------------------------------ public API
     @property
@@ -184,6 +197,7 @@ class DecisionHeatmap(Widget):
             colors = ()
             chars = "".join("." + LETTERS[c] + LETTERS[c].upper() for c in range(n))
         legend_key = ("classes", n)
+        self._value_points = False
         return self._show(codes.astype(np.int32), colors, chars, legend_key, train, test)
 
     def show_values(self, values, lo: float | None = None, hi: float | None = None,
@@ -208,7 +222,23 @@ class DecisionHeatmap(Widget):
         # The legend shows lo/hi to 3 digits; keying on that text means a drifting
         # data range alone does not force a repaint.
         legend_key = ("values", f"{lo:.3g}", f"{hi:.3g}", label)
+        self._value_points = False
         return self._show(codes.astype(np.int32), colors, chars, legend_key, train, test)
+
+    def show_values_signed(self, values, vmax: float, train=None, test=None, *, label: str = "") -> bool:
+        """Show a regression's predicted value over [-vmax, vmax] on the diverging map; the points'
+        third array holds their targets (drawn on the same scale). Returns True when the image changed."""
+        v = np.asarray(values, dtype=np.float64)
+        if v.ndim != 2:
+            raise ValueError(f"values must be 2-D, got shape {v.shape}")
+        if self._mode == "color":
+            top, colors, chars = pal.LEVELS - 1, tuple(pal.diverging_colors()), ""
+        else:
+            top, colors, chars = len(SIGNED_RAMP) // 2, (), SIGNED_RAMP
+        codes = pal.quantise_signed(v, vmax, top + 1) + top
+        train, test = ((*pts[:2], value_levels(pts[2], vmax)) if pts is not None else None for pts in (train, test))
+        self._value_points = True
+        return self._show(codes.astype(np.int32), colors, chars, ("signed", f"{vmax:.3g}", label), train, test)
 
     def clear(self) -> None:
         self._clear()
@@ -276,7 +306,10 @@ class DecisionHeatmap(Widget):
         rows: dict[int, list[tuple[int, object]]] = {}
         for trow, col, glyph, label, code in overlay.tolist():
             if self._mode == "color":
-                rows.setdefault(trow, []).append((col, _point_segment(label, bool(glyph), colors[code])))
+                segment = _point_segment(label, bool(glyph), colors[code], self._value_points)
+                rows.setdefault(trow, []).append((col, segment))
+            elif self._value_points:  # the target's level: a digit (training) or a letter (test)
+                rows.setdefault(trow, []).append((col, LETTERS[label] if glyph else str(label)))
             else:
                 rows.setdefault(trow, []).append((col, ASCII_TEST[label % 10] if glyph else str(label % 10)))
         self._row_points = rows
@@ -298,12 +331,23 @@ class DecisionHeatmap(Widget):
                            ("\u2587", Style(color=Color.from_rgb(*pal.class_hue(c)))), (label, None)]
             pieces.append((" filled=train hollow=test, darker = less confident", None))
             return pieces
+        if legend_key[0] == "signed":
+            _, vmax, label = legend_key
+            return self._signed_legend(vmax, label, colors)
         _, lo, hi, label = legend_key
         head = f"{label} " if label else ""
         if not color:
             return [(f"{head}{lo} [{pal.RAMP}] {hi}  0-9=train {ASCII_TEST}=test", None)]
         swatches = [("\u2588", Style(color=Color.from_rgb(*c))) for c in pal.sequential_colors()]
         return [(f"{head}{lo} ", None), *swatches, (f" {hi}  ", None),
+                (TRAIN_GLYPHS[0], None), (" train ", None), (TEST_GLYPHS[0], None), (" test", None)]
+
+    def _signed_legend(self, vmax: str, label: str, colors: tuple) -> list[tuple[str, Style | None]]:
+        head = f"{label} " if label else ""
+        if self._mode != "color":
+            return [(f"{head}-{vmax} [{SIGNED_RAMP}] {vmax}  target 0-9=train a-j=test (low..high)", None)]
+        swatches = [("\u2588", Style(color=Color.from_rgb(*c))) for c in colors[::2]]
+        return [(f"{head}-{vmax} ", None), *swatches, (f" {vmax}  ", None),
                 (TRAIN_GLYPHS[0], None), (" train ", None), (TEST_GLYPHS[0], None), (" test", None)]
 
     def _post_shape(self) -> None:

@@ -20,8 +20,8 @@ from engine.presets import PRESETS
 from mlp_tui import fields
 from mlp_tui.widgets.select import GuardedSelect
 
-ORDER = ("dataset", "n_samples", "noise", "test_fraction", "classes", "standardize", "features", "hidden", "activation",
-         "output", "single_output", "loss", "init", "init_scale", "optimizer", "lr", "momentum", "batch_size",
+ORDER = ("dataset", "n_samples", "noise", "test_fraction", "classes", "standardize", "task", "features", "hidden",
+         "activation", "output", "single_output", "loss", "init", "init_scale", "optimizer", "lr", "momentum", "batch_size",
          "l1", "l2", "clip_norm", "clip_value", "schedule", "decay", "decay_every", "seed", "epochs", "dtype",
          "grad_scale", "bias", "init_weights", "steps", "log_every", "dropout", "early_stop")
 # Not in the form: points and targets (data, from a preset or a settings file); they come from
@@ -53,6 +53,7 @@ class HyperparamForm(VerticalScroll, can_focus=False):
         self._pending: dict[str, str] = {}  # field -> text set by code, not typed by the user
         self._held: set[str] = set()  # live fields edited while another field was invalid
         self.pinned: dict = {}  # fields the teacher locked -> their values, kept whatever is loaded
+        self.regression_data = False  # the run on screen has a float target (set by the app)
 
     def compose(self) -> ComposeResult:
         options = [(f"{name}", name) for name in PRESETS]
@@ -102,6 +103,25 @@ class HyperparamForm(VerticalScroll, can_focus=False):
             self._set_error(name, None)
         self._held.clear()
         self._refresh_apply()
+        self._fix_task_fields()
+
+    def show_task(self, regression: bool) -> None:
+        """The run on screen is a regression (or not): fix the output and loss fields to suit."""
+        self.regression_data = regression
+        self._fix_task_fields()
+
+    def _fix_task_fields(self) -> None:
+        """Show a regression's fixed output and loss, disabled; freed again for a classifier.
+        Regression is known from the fields (a regression set, task regression) or from the
+        run on screen (a file whose target was found to be float)."""
+        candidate = self._candidate()
+        regression = cfg.names_regression(candidate) or (self.regression_data and cfg.same_data(candidate, self.applied))
+        for name, value in cfg.REGRESSION_SETTINGS.items():
+            widget = self.query_one(f"#field-{name}")
+            if regression and self.values[name] != value:
+                widget.value = value
+                self.values[name] = value
+            widget.disabled = regression
 
     # ----- validation -------------------------------------------------------------------------------
     def _set_error(self, name: str, message: str | None) -> None:
@@ -138,6 +158,8 @@ class HyperparamForm(VerticalScroll, can_focus=False):
             return
         self._set_error(name, None)
         self.values[name] = value
+        if name in cfg.DATA_FIELDS:
+            self._fix_task_fields()
         self._refresh_apply()
         if fields.FIELDS[name].live:
             self._held.add(name)

@@ -1,5 +1,6 @@
 """Metrics panel: loss and accuracy sparklines with current values, progress figures, per-layer
-gradient norms (to spot vanishing or exploding gradients), and a full plotext chart on demand."""
+gradient norms (to spot vanishing or exploding gradients), and a full plotext chart on demand.
+A regression run (the panel's class ``-regression``) shows R² where a classifier shows accuracy."""
 from __future__ import annotations
 
 import math
@@ -14,7 +15,9 @@ from textual_plotext import PlotextPlot
 from engine.gradients import depth_ratio, depth_trend
 
 SERIES = (("train_loss", "train loss"), ("test_loss", "test loss"),
-          ("train_acc", "train acc"), ("test_acc", "test acc"))
+          ("train_acc", "train acc"), ("test_acc", "test acc"),
+          ("train_r2", "train R\u00b2"), ("test_r2", "test R\u00b2"))
+SCORES = ("train_acc", "test_acc", "train_r2", "test_r2")  # plotted beside the loss on a linear scale
 BARS = " ▁▂▃▄▅▆▇█"
 
 
@@ -48,6 +51,8 @@ def grad_depth_text(norms: list[float]) -> str:
 class MetricsPanel(Vertical):
     DEFAULT_CSS = """
     MetricsPanel .metric-row { height: 1; }
+    MetricsPanel .score-r2, MetricsPanel.-regression .score-acc { display: none; }
+    MetricsPanel.-regression .score-r2 { display: block; }
     MetricsPanel .metric-label { width: 11; color: $text-muted; }
     MetricsPanel .metric-value { width: 9; text-align: right; }
     MetricsPanel Sparkline { width: 1fr; height: 1; margin: 0 1; }
@@ -66,7 +71,7 @@ class MetricsPanel(Vertical):
     def compose(self) -> ComposeResult:
         yield Static("", id="progress")
         for key, label in SERIES:
-            with Horizontal(classes="metric-row"):
+            with Horizontal(classes=f"metric-row score-{key.rpartition('_')[2]}"):
                 yield Label(label, classes="metric-label")
                 yield Sparkline([], id=f"spark-{key}", summary_function=lambda v: sum(v) / len(v))
                 yield Label("-", id=f"value-{key}", classes="metric-value")
@@ -76,6 +81,10 @@ class MetricsPanel(Vertical):
     @property
     def chart_shown(self) -> bool:
         return self.has_class("-chart")
+
+    @property
+    def _score_name(self) -> str:
+        return "R\u00b2" if self.has_class("-regression") else "accuracy"
 
     def toggle_chart(self) -> None:
         self.toggle_class("-chart")
@@ -103,7 +112,7 @@ class MetricsPanel(Vertical):
                 f"epoch {snap.epoch}  step {snap.step:,}  lr {snap.lr:.3g}  [{snap.state}]")
         self._set("progress", self.query_one("#progress", Static), text)
         for key, _ in SERIES:
-            spec = ".1%" if key.endswith("acc") else ".4f"
+            spec = ".1%" if key.endswith("acc") else ".4f"  # R² as a plain number: it can be negative
             self._set(f"value-{key}", self.query_one(f"#value-{key}", Label), fmt(last.get(key), spec), fixed=True)
         norms = [last.get(f"grad_norm_{l}") for l in range(1, 11) if f"grad_norm_{l}" in last]
         if norms:
@@ -131,9 +140,11 @@ class MetricsPanel(Vertical):
         plt = plot.plt
         plt.clear_data()
         plt.clear_figure()
-        plt.title("loss (log)" if self.log_scale else "loss and accuracy")
+        title = "loss (log)" if self.log_scale else f"loss and {self._score_name}"
+        plt.title(title)
         plotted, lows, highs = 0, [], []
-        for name in ("train_loss", "test_loss") + (() if self.log_scale else ("train_acc", "test_acc")):
+        names = ("train_loss", "test_loss") + (() if self.log_scale else SCORES)
+        for name in (n for n in names if n in hist):
             x = np.asarray(hist.get("epoch", []), float)
             y = np.asarray(hist.get(name, []), float)
             ok = np.isfinite(x) & np.isfinite(y) & ((y > 0) if self.log_scale else True)
@@ -150,6 +161,6 @@ class MetricsPanel(Vertical):
             powers = range(math.floor(min(lows)), math.ceil(max(highs)) + 1)
             plt.yticks(list(powers), [f"1e{p}" for p in powers])
         if not plotted:
-            plt.title(("loss (log)" if self.log_scale else "loss and accuracy") + ": no finished epoch yet")
+            plt.title(title + ": no finished epoch yet")
         plt.xlabel("epoch")
         plot.refresh()
