@@ -77,6 +77,20 @@ def _split(data):
     raise ValueError("data must be a Dataset, (X, y) or (X_train, y_train, X_test, y_test)")
 
 
+def _checked_data(net, data) -> tuple:
+    """(X_train, y_train, X_test, y_test, Y_train, Y_test) for ``net``, the Y as training
+    targets; raises ValueError for data that does not fit the network."""
+    X_train, y_train, X_test, y_test = _split(data)
+    X_train = net.check_X(X_train)
+    # No test split (test fraction 0): an empty (0, d) array, and no test metrics.
+    X_test = net.check_X(X_test) if len(X_test) else np.empty((0, X_train.shape[1]), net.dtype)
+    y_train, y_test = np.asarray(y_train), np.asarray(y_test)
+    targets = getattr(data, "targets_train", None)
+    Y_train = net.encode_targets(y_train if targets is None else targets, X_train.shape[0])
+    Y_test = net.encode_targets(y_test if targets is None else data.targets_test, X_test.shape[0])
+    return X_train, y_train, X_test, y_test, Y_train, Y_test
+
+
 class Trainer:
     """Trains ``net`` on ``data``; every knob but the architecture can change between steps."""
 
@@ -84,16 +98,7 @@ class Trainer:
                  schedule_params=None, clip_norm=None, clip_value=None, seed=0, eval_every=1,
                  history_cap=2000, **optimizer_hyper):
         self.net = net
-        X_train, y_train, X_test, y_test = _split(data)
-        self.X_train = net.check_X(X_train)
-        # No test split (test fraction 0): an empty (0, d) array, and no test metrics.
-        self.X_test = net.check_X(X_test) if len(X_test) else np.empty((0, self.X_train.shape[1]), net.dtype)
-        self.y_train, self.y_test = np.asarray(y_train), np.asarray(y_test)
-        self.n = self.X_train.shape[0]
-        targets = getattr(data, "targets_train", None)
-        self._Y_train = net.encode_targets(self.y_train if targets is None else targets, self.n)
-        self._Y_test = net.encode_targets(self.y_test if targets is None else data.targets_test,
-                                          self.X_test.shape[0])
+        self._take_data(_checked_data(net, data))
         self.n_classes = max(2, net.n_outputs)
         self.lr = validate.in_range("lr", lr)
         self.batch_size = self._check_batch_size(batch_size)
@@ -104,8 +109,6 @@ class Trainer:
         self.schedule = make_schedule(schedule, **(schedule_params or {}))
         self.seed = seed
         self.history = History(net.n_layers, cap=history_cap)
-        self._Xs = np.empty_like(self.X_train)
-        self._Ys = np.empty_like(self._Y_train)
         self._good = net.params.copy()  # the last parameters whose loss was checked and normal
         self._good_optimizer: tuple[int, dict] = (0, {})  # the optimizer's t and state beside them
         self.reset_progress()
@@ -125,6 +128,29 @@ class Trainer:
         self._keep_good()
         self._epoch_started = time.perf_counter()
         self._epoch_seconds = 0.0
+
+    def set_data(self, data, batch_size=None) -> None:
+        """Train on ``data`` (same features and classes) from the next step on, which begins a
+        new epoch over it; the weights, the optimizer's state, the step count and the history
+        stay. ``batch_size`` as the constructor takes it ("full" follows the new size), None
+        keeps the current one. Checked before anything changes (ValueError)."""
+        arrays = _checked_data(self.net, data)
+        n = arrays[0].shape[0]
+        if batch_size is None:
+            batch_size = self.batch_size
+        if batch_size != "full":
+            self._check_batch_size(batch_size)  # validates it (the cap is the new size, below)
+        batch_size = n if batch_size == "full" else min(int(batch_size), n)
+        self._take_data(arrays)
+        self.batch_size = batch_size
+        self.pos = self.n  # the next step shuffles the new data
+        self.perm = np.arange(self.n)
+
+    def _take_data(self, arrays) -> None:
+        self.X_train, self.y_train, self.X_test, self.y_test, self._Y_train, self._Y_test = arrays
+        self.n = self.X_train.shape[0]
+        self._Xs = np.empty_like(self.X_train)  # the epoch's shuffled copies
+        self._Ys = np.empty_like(self._Y_train)
 
     @property
     def epoch_progress(self) -> float:
