@@ -104,6 +104,8 @@ class MlpApp(App):
         Binding("l", "log_scale", "Log scale", show=False),
         Binding("ctrl+s", "save", "Save"),
         Binding("ctrl+o", "load", "Load"),
+        Binding("m", "draw", "Draw"),
+        Binding("ctrl+e", "export", "Export", show=False),
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
@@ -487,6 +489,58 @@ class MlpApp(App):
         self._bind_session()
         self.set_status(f"loaded {path}: {self.session.net!r}, step {self.session.trainer.step_count}")
 
+    # Every file prompt of draw mode and export is here: a path policy for served sessions
+    # (--files DIR) belongs in these two methods.
+    def action_export(self) -> None:
+        self.push_screen(FilePrompt("Export to a folder (data, weights, history) or a .csv (the data):",
+                                    "mlp-tui-export", "Enter writes, Escape cancels"), self._export_to)
+
+    def _export_to(self, path: str | None) -> None:
+        if not path:
+            return
+        try:
+            written = self.session.export(path)
+        except (EngineError, ValueError, OSError) as e:
+            self.set_status(f"not exported: {e}", "error")
+            return
+        self.set_status(f"exported {', '.join(str(p) for p in written)}")
+
+    # ----- drawing the data ---------------------------------------------------------------------------
+    def action_draw(self) -> None:
+        """Draw mode in the boundary panel: a cursor and keys (or clicks) that add and remove points."""
+        data = self.session.data
+        if not data.is_2d:
+            self.set_status(f"points can be drawn on 2-D data only; {data.name} has {data.n_features} "
+                            f"features", "error")
+            return
+        self.action_panel(LESSON_PANEL)
+        self.boundary.focus()
+        self.boundary.start_drawing()
+        self.set_status("draw mode: arrows move the cursor, a adds a point, c changes its class, x removes "
+                        "the nearest, g new data, ctrl+e saves it, m ends")
+
+    @on(BoundaryPanel.DrawRequest)
+    def _draw_request(self, event: BoundaryPanel.DrawRequest) -> None:
+        session = self.session
+        try:
+            if event.kind == "add":
+                session.add_point(event.point, event.label, session.data.extent)
+                text = f"added a class {event.label} point at {_point_text(event.point)}"
+            elif event.kind == "remove":
+                text = f"removed the point at {_point_text(session.remove_point(event.point))}"
+            else:
+                noise = self.form.values.get("noise")
+                seed = session.regenerate_data(noise)
+                text = f"new data with seed {seed}" + (f" and noise {noise:g}" if noise is not None else "")
+        except (EngineError, ValueError, OSError) as e:
+            self.set_status(f"the data is unchanged: {e}", "error")
+            return
+        self.boundary.set_data(session.data)
+        self.inspector.trace = None  # a walk's sample may be gone
+        self.inspector.n_train = session.trainer.n
+        self.poll(force=True)
+        self.set_status(f"{text}: {session.trainer.n} training points, the network keeps its weights")
+
     # ----- help and quitting --------------------------------------------------------------------------
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
@@ -500,6 +554,10 @@ class MlpApp(App):
         gc.unfreeze()  # the objects become collectable again once this app is gone
         if self._blas is not None:
             self._blas.restore_original_limits()
+
+
+def _point_text(point) -> str:
+    return f"({point[0]:.2f}, {point[1]:.2f})"
 
 
 def run_dashboard(run: cfg.Run, options: DashboardOptions) -> int:
