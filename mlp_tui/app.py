@@ -104,7 +104,7 @@ class MlpApp(App):
         Binding("l", "log_scale", "Log scale", show=False),
         Binding("ctrl+s", "save", "Save"),
         Binding("ctrl+o", "load", "Load"),
-        Binding("m", "draw", "Draw"),
+        Binding("m", "draw", "Draw", show=False),
         Binding("ctrl+e", "export", "Export", show=False),
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),

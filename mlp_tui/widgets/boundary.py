@@ -235,7 +235,7 @@ class BoundaryPanel(Vertical, can_focus=True):
             if self.drawing:
                 self._draw_info()
             else:
-                self._info(f"{data.name}: predicted class  [ ] neurons")
+                self._info(f"{data.name}: predicted class  [ ] neurons  m draw")
         else:
             l, j = self.neuron
             values = acts[l][:, j].reshape(shape)
