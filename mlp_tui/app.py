@@ -152,7 +152,7 @@ class MlpApp(App):
         yield Tabs(*[Tab(title, id=f"tab-{i}") for i, (_, title) in enumerate(PANELS)],
                    active=f"tab-{LESSON_PANEL}", id="tabs")
         with Container(id="panels"):  # grid order: the boundary first, it spans the left column
-            yield BoundaryPanel(self.mode, id="boundary-panel", classes="panel -active")
+            yield BoundaryPanel(self.mode, drawable=True, id="boundary-panel", classes="panel -active")
             yield MetricsPanel(self.options.show_rate, id="metrics-panel", classes="panel")
             yield HyperparamForm(self.session.config, id="form-panel", classes="panel side-panel -side-shown")
             yield InspectorPanel(self.mode, id="inspector-panel", classes="panel side-panel")

@@ -76,9 +76,10 @@ class BoundaryPanel(Vertical, can_focus=True):
     BoundaryPanel.-not2d DecisionHeatmap { display: none; }
     """
 
-    def __init__(self, mode: str = "color", **kw) -> None:
+    def __init__(self, mode: str = "color", drawable: bool = False, **kw) -> None:
         super().__init__(**kw)
         self.mode = mode
+        self.drawable = drawable  # the app offers draw mode (its key m): say so on the info line
         self.data = None  # the run's dataset, set by attach
         self.neuron: tuple[int, int] | None = None  # (layer, unit) or None for the output
         self._snap = None  # the last snapshot shown: redrawn on a neuron choice or a resize
@@ -235,7 +236,7 @@ class BoundaryPanel(Vertical, can_focus=True):
             if self.drawing:
                 self._draw_info()
             else:
-                self._info(f"{data.name}: predicted class  [ ] neurons  m draw")
+                self._info(f"{data.name}: predicted class  [ ] neurons" + ("  m draw" if self.drawable else ""))
         else:
             l, j = self.neuron
             values = acts[l][:, j].reshape(shape)
