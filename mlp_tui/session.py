@@ -134,9 +134,13 @@ class Session(PacedControl):
 
     def rebuild(self, config: cfg.RunConfig) -> None:
         """Build a new run from ``config`` (loading its data); the old one stays if this fails."""
-        run = fields.build(config, data=self.data if cfg.same_data(config, self.config) else None)
+        keep = cfg.same_data(config, self.config)  # the data in use stays, drawn or made anew
+        run = fields.build(config, data=self.data if keep else None)
+        data_seed = self.data_seed
         self.shutdown()
         self._attach(run)
+        if keep:
+            self.data_seed = data_seed
         self.controller.publish()
 
     # ----- the data ----------------------------------------------------------------------------------

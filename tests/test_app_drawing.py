@@ -111,6 +111,22 @@ async def test_g_makes_new_data_with_the_next_seed_and_the_forms_noise(app_facto
         assert "new data with seed 1 and noise 0.05" in app.status_text
 
 
+async def test_apply_with_the_same_data_settings_keeps_the_drawn_data_and_its_seed(app_factory):
+    app = app_factory(n_samples=100)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await start_drawing(app, pilot)
+        await pilot.press("g", "a")
+        await pilot.pause()
+        drawn = app.session.data
+        assert app.form.request_apply()  # a rebuild with the same data settings keeps this data ...
+        await pilot.pause()
+        assert app.session.data is drawn
+        assert app.boundary.drawing  # still in draw mode, on the new network
+        await pilot.press("g")  # ... and g goes on to the seed after it
+        await pilot.pause()
+        assert "new data with seed 2" in app.status_text
+
+
 async def test_draw_mode_needs_two_d_data(app_factory):
     app = app_factory("digits", n_samples=200)
     async with app.run_test(size=(120, 40)) as pilot:

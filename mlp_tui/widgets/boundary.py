@@ -122,6 +122,10 @@ class BoundaryPanel(Vertical, can_focus=True):
     def on_decision_heatmap_pixel_shape_changed(self, event: DecisionHeatmap.PixelShapeChanged) -> None:
         """Resized: evaluate the network on a grid of the new resolution."""
         event.stop()
+        heatmap = event.heatmap
+        if heatmap.cursor is not None:  # keep the draw cursor on the picture
+            H, W = event.shape
+            heatmap.cursor = (min(heatmap.cursor[0], H - 1), min(heatmap.cursor[1], W - 1))
         self._redraw()
 
     # ----- draw mode ----------------------------------------------------------------------------------
