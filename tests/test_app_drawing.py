@@ -157,3 +157,16 @@ async def test_the_export_prompt_writes_a_folder_and_a_drawn_csv(app_factory, tm
         await pilot.press("ctrl+e", "ctrl+u", *str(tmp_path / "no" / "x"), "enter")
         await pilot.pause()
         assert app.status_text.startswith("not exported:") and "does not exist" in app.status_text
+
+
+async def test_in_ascii_a_text_row_is_one_pixel_row(app_factory):
+    app = app_factory(n_samples=100, color="ascii")
+    async with app.run_test(size=(120, 40)) as pilot:
+        heatmap = await start_drawing(app, pilot)
+        H, W = heatmap.pixel_shape
+        await pilot.press("up", "right")
+        assert heatmap.cursor == (H // 2 - 1, W // 2 + 1)
+        indent = (heatmap.size.width - W) // 2
+        assert heatmap.pixel_at(indent + 3, 5) == (5, 3)
+        assert heatmap.pixel_at(indent - 1, 5) is None  # left of the picture
+        assert heatmap.pixel_at(indent, heatmap.size.height - 1) is None  # the legend row
