@@ -81,6 +81,20 @@ def _split(data):
     raise ValueError("data must be a Dataset, (X, y) or (X_train, y_train, X_test, y_test)")
 
 
+def _checked_data(net, data) -> tuple:
+    """(X_train, y_train, X_test, y_test, Y_train, Y_test) for ``net``, the Y as training
+    targets; raises ValueError for data that does not fit the network."""
+    X_train, y_train, X_test, y_test = _split(data)
+    X_train = net.check_X(X_train)
+    # No test split (test fraction 0): an empty (0, d) array, and no test metrics.
+    X_test = net.check_X(X_test) if len(X_test) else np.empty((0, X_train.shape[1]), net.dtype)
+    y_train, y_test = np.asarray(y_train), np.asarray(y_test)
+    targets = getattr(data, "targets_train", None)
+    Y_train = net.encode_targets(y_train if targets is None else targets, X_train.shape[0])
+    Y_test = net.encode_targets(y_test if targets is None else data.targets_test, X_test.shape[0])
+    return X_train, y_train, X_test, y_test, Y_train, Y_test
+
+
 class Trainer:
     """Trains ``net`` on ``data``; every knob but the architecture can change between steps."""
 
@@ -88,16 +102,7 @@ class Trainer:
                  schedule_params=None, clip_norm=None, clip_value=None, seed=0, eval_every=1,
                  history_cap=2000, dropout=(), early_stop=0, **optimizer_hyper):
         self.net = net
-        X_train, y_train, X_test, y_test = _split(data)
-        self.X_train = net.check_X(X_train)
-        # No test split (test fraction 0): an empty (0, d) array, and no test metrics.
-        self.X_test = net.check_X(X_test) if len(X_test) else np.empty((0, self.X_train.shape[1]), net.dtype)
-        self.y_train, self.y_test = np.asarray(y_train), np.asarray(y_test)
-        self.n = self.X_train.shape[0]
-        targets = getattr(data, "targets_train", None)
-        self._Y_train = net.encode_targets(self.y_train if targets is None else targets, self.n)
-        self._Y_test = net.encode_targets(self.y_test if targets is None else data.targets_test,
-                                          self.X_test.shape[0])
+        self._take_data(_checked_data(net, data))
         self.n_classes = max(2, net.n_outputs)
         self.task = getattr(data, "task", "classification")
         self.lr = validate.in_range("lr", lr)
@@ -112,8 +117,6 @@ class Trainer:
         self.dropout = drop.Dropout(rates, net.n_layers - 1, seed) if drop.is_on(rates) else None
         self.early_stopping = self._early_stopping(early_stop)
         self.history = self._new_history(history_cap)
-        self._Xs = np.empty_like(self.X_train)
-        self._Ys = np.empty_like(self._Y_train)
         self._good = net.params.copy()  # the last parameters whose loss was checked and normal
         self._good_optimizer: tuple[int, dict] = (0, {})  # the optimizer's t and state beside them
         self.reset_progress()
@@ -149,6 +152,29 @@ class Trainer:
     def _new_history(self, cap: int) -> History:
         extra = (KEPT_COLUMN,) if self.early_stopping is not None else ()
         return History(self.net.n_layers, cap=cap, extra=extra, task=self.task)
+
+    def set_data(self, data, batch_size=None) -> None:
+        """Train on ``data`` (same features and classes) from the next step on, which begins a
+        new epoch over it; the weights, the optimizer's state, the step count and the history
+        stay. ``batch_size`` as the constructor takes it ("full" follows the new size), None
+        keeps the current one. Checked before anything changes (ValueError)."""
+        arrays = _checked_data(self.net, data)
+        n = arrays[0].shape[0]
+        if batch_size is None:
+            batch_size = self.batch_size
+        if batch_size != "full":
+            self._check_batch_size(batch_size)  # validates it (the cap is the new size, below)
+        batch_size = n if batch_size == "full" else min(int(batch_size), n)
+        self._take_data(arrays)
+        self.batch_size = batch_size
+        self.pos = self.n  # the next step shuffles the new data
+        self.perm = np.arange(self.n)
+
+    def _take_data(self, arrays) -> None:
+        self.X_train, self.y_train, self.X_test, self.y_test, self._Y_train, self._Y_test = arrays
+        self.n = self.X_train.shape[0]
+        self._Xs = np.empty_like(self.X_train)  # the epoch's shuffled copies
+        self._Ys = np.empty_like(self._Y_train)
 
     @property
     def epoch_progress(self) -> float:

@@ -114,6 +114,8 @@ class MlpApp(App):
         Binding("ctrl+s", "save", "Save"),
         Binding("ctrl+o", "load", "Load"),
         Binding("ctrl+s,ctrl+o", "files_off", "Files", show=False),  # only with --no-files
+        Binding("m", "draw", "Draw", show=False),
+        Binding("ctrl+e", "export", "Export", show=False),
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
@@ -167,7 +169,7 @@ class MlpApp(App):
         yield Tabs(*[Tab(title, id=f"tab-{i}") for i, (_, title) in enumerate(PANELS)],
                    active=f"tab-{LESSON_PANEL}", id="tabs")
         with Container(id="panels"):  # grid order: the boundary first, it spans the left column
-            yield BoundaryPanel(self.mode, id="boundary-panel", classes="panel -active")
+            yield BoundaryPanel(self.mode, drawable=True, id="boundary-panel", classes="panel -active")
             yield MetricsPanel(self.options.show_rate, id="metrics-panel", classes="panel")
             yield HyperparamForm(self.session.config, id="form-panel", classes="panel side-panel -side-shown")
             yield InspectorPanel(self.mode, id="inspector-panel", classes="panel side-panel")
@@ -558,6 +560,59 @@ class MlpApp(App):
     def action_files_off(self) -> None:
         self.set_status("saving and loading are off in this class", "warning")
 
+    def action_export(self) -> None:
+        if not self.files.enabled:
+            self.set_status("exporting is off in this class", "warning")
+            return
+        self.push_screen(FilePrompt(f"Export to ({self._where()} a folder: data, weights, history; a .csv: the data):",
+                                    "mlp-tui-export", "Enter writes, Escape cancels"), self._export_to)
+
+    def _export_to(self, typed: str | None) -> None:
+        if not typed:
+            return
+        try:
+            written = self.session.export(self.files.path(typed))
+        except (EngineError, ValueError, OSError) as e:
+            self.set_status(f"not exported: {self.files.scrub(str(e))}", "error")
+            return
+        self.set_status(f"exported {', '.join(self.files.show(p) for p in written)}")
+
+    # ----- drawing the data ---------------------------------------------------------------------------
+    def action_draw(self) -> None:
+        """Draw mode in the boundary panel: a cursor and keys (or clicks) that add and remove points."""
+        data = self.session.data
+        if not data.is_2d:
+            self.set_status(f"points can be drawn on 2-D data only; {data.name} has {data.n_features} "
+                            f"features", "error")
+            return
+        self.action_panel(LESSON_PANEL)
+        self.boundary.focus()
+        self.boundary.start_drawing()
+        self.set_status("draw mode: arrows move the cursor, a adds a point, c changes its class, x removes "
+                        "the nearest, g new data, ctrl+e saves it, m ends")
+
+    @on(BoundaryPanel.DrawRequest)
+    def _draw_request(self, event: BoundaryPanel.DrawRequest) -> None:
+        session = self.session
+        try:
+            if event.kind == "add":
+                session.add_point(event.point, event.label, session.data.extent)
+                text = f"added a class {event.label} point at {_point_text(event.point)}"
+            elif event.kind == "remove":
+                text = f"removed the point at {_point_text(session.remove_point(event.point))}"
+            else:
+                noise = self.form.values.get("noise")
+                seed = session.regenerate_data(noise)
+                text = f"new data with seed {seed}" + (f" and noise {noise:g}" if noise is not None else "")
+        except (EngineError, ValueError, OSError) as e:
+            self.set_status(f"the data is unchanged: {e}", "error")
+            return
+        self.boundary.set_data(session.data)
+        self.inspector.trace = None  # a walk's sample may be gone
+        self.inspector.n_train = session.trainer.n
+        self.poll(force=True)
+        self.set_status(f"{text}: {session.trainer.n} training points, the network keeps its weights")
+
     # ----- help and quitting --------------------------------------------------------------------------
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self._class_rules()))
@@ -572,9 +627,9 @@ class MlpApp(App):
             rules.append("locked fields: " + ", ".join(fields.FIELDS[n].label if n in fields.FIELDS else n
                                                         for n in sorted(self.options.locked)))
         if not self.files.enabled:
-            rules.append("ctrl+s and ctrl+o are off")
+            rules.append("ctrl+s, ctrl+o and ctrl+e are off")
         elif self.files.folder is not None:
-            rules.append("ctrl+s and ctrl+o take a plain file name in the class folder")
+            rules.append("ctrl+s, ctrl+o and ctrl+e take a plain name in the class folder")
         return "; ".join(rules)
 
     async def action_quit(self) -> None:
@@ -586,6 +641,10 @@ class MlpApp(App):
         gc.unfreeze()  # the objects become collectable again once this app is gone
         if self._blas is not None:
             self._blas.restore_original_limits()
+
+
+def _point_text(point) -> str:
+    return f"({point[0]:.2f}, {point[1]:.2f})"
 
 
 def run_dashboard(run: cfg.Run, options: DashboardOptions) -> int:

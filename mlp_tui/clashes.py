@@ -39,15 +39,15 @@ def _source(args) -> str:
     return "the defaults"
 
 
-def output_clash(args, config) -> str | None:
+def output_clash(args, config, output_flags=OUTPUT_FLAGS) -> str | None:
     """One line naming both flags when an output path is an input's or another output's."""
-    outputs = [(flag, getattr(args, flag[2:], None)) for flag in OUTPUT_FLAGS]
+    outputs = [(flag, getattr(args, flag[2:], None)) for flag in output_flags]
     outputs = [(flag, path) for flag, path in outputs if path is not None]
     for i, (out_flag, out_path) in enumerate(outputs):
         for in_flag, in_path in _inputs(args, config) + outputs[:i]:
             if (in_flag, out_flag) in ALLOWED or not _same_file(in_path, out_path):
                 continue
-            if in_flag in OUTPUT_FLAGS:
+            if in_flag in output_flags:
                 return (f"{in_flag} {in_path} and {out_flag} {out_path} are the same file; one would "
                         f"replace the other: give them different paths")
             return (f"{out_flag} {out_path} would overwrite {in_flag} {in_path} (the same file); "

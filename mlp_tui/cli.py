@@ -39,7 +39,8 @@ Train small neural networks written from scratch in NumPy and watch backpropagat
 happen, number by number. Without a command mlp-tui opens the dashboard;
 'mlp-tui train' trains without it (see 'mlp-tui train --help'); 'mlp-tui compare'
 trains two variants side by side (see 'mlp-tui compare --help'); 'mlp-tui serve' gives
-each browser its own dashboard (see 'mlp-tui serve --help')."""
+each browser its own dashboard (see 'mlp-tui serve --help'); 'mlp-tui export' writes a
+checkpoint's weights, data and history as JSON/NPZ/CSV (see 'mlp-tui export --help')."""
 
 EPILOG = """\
 examples:
@@ -97,7 +98,7 @@ class ArgumentParser(argparse.ArgumentParser):
             head, sep, rest = message[len("argument "):].partition(": ")
             if sep and head.startswith("{"):  # the subcommand position
                 bad = rest.partition("invalid choice: ")[2].split(" (")[0]
-                message = (f"unknown command {bad} (the commands are 'train', 'compare' and 'serve'; options start with --; "
+                message = (f"unknown command {bad} (the commands are 'train', 'compare', 'serve' and 'export'; options start with --; "
                            f"see {PROG} --help)")
             elif sep:
                 message = f"{head.split('/')[0]}: {rest}"
@@ -284,7 +285,7 @@ def build_parser() -> ArgumentParser:
     parser = ArgumentParser(prog=PROG, description=DESCRIPTION, epilog=EPILOG, allow_abbrev=False,
                             formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="{train,compare,serve}", title="commands",
+    sub = parser.add_subparsers(dest="command", metavar="{train,compare,serve,export}", title="commands",
                                 parser_class=ArgumentParser)
     train = sub.add_parser("train", help="train without the dashboard; print progress and export results",
                            description="Train headless: progress on the terminal, results to JSON, CSV "
@@ -300,6 +301,9 @@ def build_parser() -> ArgumentParser:
     from .serve_cli import add_serve_parser
 
     add_serve_parser(sub)
+    from .export_cli import add_export_parser
+
+    add_export_parser(sub)
 
     _add_run_options(train)
     o = train.add_argument_group("outputs")
@@ -504,6 +508,10 @@ def _main(argv) -> int:
         from .serve_cli import run_serve
 
         return run_serve(args, argv)
+    if args.command == "export":
+        from .export_cli import run_export
+
+        return run_export(args)
     try:
         checkpoint = None
         load_path = getattr(args, "load", None)

@@ -22,3 +22,11 @@ def to_pixels(X: np.ndarray, extent, shape) -> tuple[np.ndarray, np.ndarray]:
     cols = np.clip(np.rint((X[:, 0] - xmin) / (xmax - xmin) * (W - 1)), 0, W - 1).astype(int)
     rows = np.clip(np.rint((ymax - X[:, 1]) / (ymax - ymin) * (H - 1)), 0, H - 1).astype(int)
     return rows, cols
+
+
+def to_data(row: int, col: int, extent, shape) -> tuple[float, float]:
+    """The 2-D point that pixel (row, col) stands for on ``grid_points``' grid (a click, the
+    draw cursor): the inverse of ``to_pixels``."""
+    H, W = shape
+    xmin, xmax, ymin, ymax = extent
+    return (xmin + (xmax - xmin) * col / max(W - 1, 1), ymax - (ymax - ymin) * row / max(H - 1, 1))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine import checkpoint, config as cfg
+from engine import checkpoint, config as cfg, drawing
 from engine.trace import Trace
 
 from . import fields
@@ -61,6 +61,7 @@ class Session(PacedControl):
         self.controller = TrainingController(run.trainer, self.publish_interval, rate=self._speed,
                                              max_epochs=_budget_end(run.trainer.epoch, run.config.epochs))
         self.revision = getattr(self, "revision", 0) + 1  # bumps whenever the network is replaced
+        self.data_seed = run.config.seed  # the seed of the data in use (new data: a new seed)
 
     # ----- read-only views ---------------------------------------------------------------------
     @property
@@ -133,12 +134,50 @@ class Session(PacedControl):
 
     def rebuild(self, config: cfg.RunConfig) -> None:
         """Build a new run from ``config`` (loading its data); the old one stays if this fails."""
-        run = fields.build(config, data=self.data if cfg.same_data(config, self.config) else None)
+        keep = cfg.same_data(config, self.config)  # the data in use stays, drawn or made anew
+        run = fields.build(config, data=self.data if keep else None)
+        data_seed = self.data_seed
         self.shutdown()
         self._attach(run)
+        if keep:
+            self.data_seed = data_seed
         self.controller.publish()
 
+    # ----- the data ----------------------------------------------------------------------------------
+    def change_data(self, data) -> None:
+        """Train on ``data`` from the next step on, keeping the network and its progress (while
+        training, too); data that does not fit the network raises and nothing changes."""
+        with self.controller.lock:
+            self.trainer.set_data(data, self.config.batch_size)
+            self.run.data = data
+        self.controller.publish()
+
+    def add_point(self, point, label: int, extent) -> None:
+        self.change_data(drawing.add_point(self.data, point, label, extent))
+
+    def remove_point(self, point):
+        """Remove the point nearest to ``point``; returns where it was."""
+        data, removed = drawing.remove_nearest(self.data, point)
+        self.change_data(data)
+        return removed
+
+    def regenerate_data(self, noise) -> int:
+        """New data of the same kind with the next seed and ``noise``; returns that seed."""
+        seed = self.data_seed + 1
+        self.change_data(cfg.load_data(self.config.replace(seed=seed, noise=noise)))
+        self.data_seed = seed
+        return seed
+
     # ----- files -------------------------------------------------------------------------------------
+    def export(self, target: str) -> list[Path]:
+        """Write the data (a .csv ``target``) or every export (a folder); see mlp_tui.export."""
+        from .export import export_all, export_targets, run_copy
+
+        targets = export_targets(target)
+        with self.controller.lock:
+            copy = run_copy(self.run)
+        return export_all(copy, targets)
+
     def save(self, path) -> Path:
         self.controller.pause()
         with self.controller.lock:

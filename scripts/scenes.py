@@ -108,6 +108,15 @@ async def compare(app, pilot):
     app.set_status("A: 3 hidden sigmoid units, B: 50, trained in lockstep on XOR (space pauses)")
 
 
+async def drawn(app, pilot):
+    """Draw mode: a row of class-1 points drawn into class 0's moon, then trained on."""
+    await train(app, pilot, 300)
+    await pilot.press("m", "c", *["up"] * 6)
+    for _ in range(5):
+        await pilot.press("left", "left", "a")
+    await train(app, pilot, 300)
+
+
 @dataclass(frozen=True)
 class Scene:
     name: str
@@ -138,6 +147,7 @@ SCENES = [
     Scene("features-120x40", "circles-features", "color", (120, 40), features),
     Scene("monochrome-120x40", "spiral", "ascii", (120, 40), monochrome),
     Scene("digits-confusion-80x24", "digits", "color", (80, 24), digits),
+    Scene("drawn-120x40", "moons", "color", (120, 40), drawn),
     Scene("compare-120x40", "xor-2-3-2", "color", (120, 40), compare, make_compare_app),
     Scene("regression-120x40", "reg-gauss", "color", (120, 40), regression),
 ]

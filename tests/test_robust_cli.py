@@ -58,8 +58,10 @@ DASHBOARD_CASES += [(["--max-speed", "0"], "--max-speed"), (["--max-speed", "fas
                     (["--max-speed"], "--max-speed")]
 TRAIN_CASES = [(["--progress", "fancy"], "--progress"), (["--progress"], "--progress"), (["--json"], "--json"),
                (["--csv"], "--csv"), (["--save"], "--save")]
+EXPORT_CASES = [(["export", "--load"], "--load")] + [
+    (["export", "--load", "run.npz", flag], flag) for flag in ("--weights", "--data", "--history")]
 CLI_CASES = ([(argv, flag) for argv, flag in COMMON_CASES + DASHBOARD_CASES]
-             + [(["train", *argv], flag) for argv, flag in COMMON_CASES + TRAIN_CASES])
+             + [(["train", *argv], flag) for argv, flag in COMMON_CASES + TRAIN_CASES] + EXPORT_CASES)
 
 
 def check_usage_error(code: int, out: str, err: str, flag: str) -> None:

@@ -279,7 +279,7 @@ async def test_help_and_the_first_status_line_say_what_the_class_turned_off(teac
         text = str(app.screen.query_one("#class-rules").render())
         assert "hidden panels: inspector" in text
         assert "locked fields: Learning rate, preset" in text
-        assert "ctrl+s and ctrl+o are off" in text
+        assert "ctrl+s, ctrl+o and ctrl+e are off" in text
 
 
 async def test_outside_a_class_the_help_has_no_class_rules(teacher_app):
@@ -290,3 +290,21 @@ async def test_outside_a_class_the_help_has_no_class_rules(teacher_app):
         await pilot.press("question_mark")
         await pilot.pause()
         assert "In this class" not in screen_text(app)
+
+
+async def test_export_follows_the_class_file_rules(teacher_app, folder, tmp_path):
+    app = teacher_app(files=str(folder))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app._export_to("../escape")
+        assert "not exported" in app.status_text and str(folder) not in app.status_text
+        assert not (tmp_path / "escape").exists()
+        app._export_to("lesson1")
+        assert (folder / "lesson1" / "weights.json").is_file()
+        assert str(folder) not in app.status_text and "weights.json" in app.status_text
+    off = teacher_app(files_off=True)
+    async with off.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+e")
+        await pilot.pause()
+        assert "exporting is off in this class" in off.status_text

@@ -23,12 +23,17 @@ HELP = """\
   tab          move focus (shift+tab: back)
   ctrl+s       save a checkpoint (.npz) or the settings (.toml)
   ctrl+o       load a checkpoint
+  ctrl+e       export: a folder gets data.csv, weights.json/.npz, history.csv/.json; a .csv the data
+  m            draw mode in the boundary panel (2-D data): edit the data while it trains
   ?            this help        q / ctrl+c   quit
 
 [b]In a panel[/b]
   form         type to edit; fields marked * apply live, the rest on Apply (rebuilds the network)
   metrics      c  full chart      l  log scale
   boundary     [ ]  show one hidden neuron's activation map instead of the prediction
+  draw mode    arrows move the + cursor    a or enter  add a point of the current class there
+               c  next class    x  remove the nearest point    g  new data (next seed, the form's
+               noise)    click: add, right click: remove    m or escape  done
   inspector    arrows move the cell cursor: its scalar arithmetic appears below the grid
                w  next weight matrix    b  step with one sample / the mini-batch    x  back to weights
                < >  choose which training sample the next step uses
@@ -54,6 +59,7 @@ class HelpScreen(OnceModal):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
+            if self.class_rules:  # first: the keys below that do nothing here are explained at once
+                yield Static(f"[b]In this class[/b] (set by the teacher): {escape(self.class_rules)}\n",
+                             id="class-rules")
             yield Static(HELP, id="help-text")
-            if self.class_rules:
-                yield Static(f"[b]In this class[/b] (set by the teacher): {escape(self.class_rules)}", id="class-rules")

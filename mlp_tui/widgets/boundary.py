@@ -11,13 +11,14 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.message import Message
 from textual.widgets import Static
 
 from engine.confusion import confusion_matrix
 from engine.regression import r2_score
 from mlp_tui.palette import RAMP, finite_absmax
-from mlp_tui.plot_grid import grid_points, to_pixels
-from mlp_tui.widgets.heatmap import DecisionHeatmap
+from mlp_tui.plot_grid import grid_points, to_data, to_pixels
+from mlp_tui.widgets.heatmap import DecisionHeatmap, point_glyph
 
 N_SAMPLES_SHOWN = 4
 N_FIT_ROWS = 8  # samples listed for a regression on other than 2-D data
@@ -48,9 +49,30 @@ def sample_art(x: np.ndarray) -> list[str] | None:
     return ["".join(RAMP[v] for v in row) for row in q]
 
 
+# Draw mode's actions: enabled (and in the footer) only while drawing.
+DRAW_ACTIONS = {"move_cursor", "add_point", "next_class", "remove_point", "new_data", "stop_drawing"}
+
+
 class BoundaryPanel(Vertical, can_focus=True):
     BINDINGS = [Binding("right_square_bracket", "neuron(1)", "Next neuron", show=False),
-                Binding("left_square_bracket", "neuron(-1)", "Prev neuron", show=False)]
+                Binding("left_square_bracket", "neuron(-1)", "Prev neuron", show=False),
+                Binding("up", "move_cursor(-1, 0)", "Cursor up", show=False),
+                Binding("down", "move_cursor(1, 0)", "Cursor down", show=False),
+                Binding("left", "move_cursor(0, -1)", "Cursor left", show=False),
+                Binding("right", "move_cursor(0, 1)", "Cursor right", show=False),
+                Binding("a,enter", "add_point", "Add point"),
+                Binding("c", "next_class", "Class"),
+                Binding("x", "remove_point", "Remove nearest"),
+                Binding("g", "new_data", "New data"),
+                Binding("m,escape", "stop_drawing", "Done drawing")]
+
+    class DrawRequest(Message):
+        """Draw mode asks for a data change: ``kind`` "add" (a point of class ``label`` at
+        ``point``), "remove" (the point nearest ``point``) or "regenerate"."""
+
+        def __init__(self, kind: str, point: tuple[float, float] | None = None, label: int = 0) -> None:
+            super().__init__()
+            self.kind, self.point, self.label = kind, point, label
     DEFAULT_CSS = """
     BoundaryPanel #boundary-info { height: 1; color: $text-muted; }
     BoundaryPanel #confusion { height: 1fr; display: none; }
@@ -58,15 +80,18 @@ class BoundaryPanel(Vertical, can_focus=True):
     BoundaryPanel.-not2d DecisionHeatmap { display: none; }
     """
 
-    def __init__(self, mode: str = "color", **kw) -> None:
+    def __init__(self, mode: str = "color", drawable: bool = False, **kw) -> None:
         super().__init__(**kw)
         self.mode = mode
+        self.drawable = drawable  # the app offers draw mode (its key m): say so on the info line
         self.data = None  # the run's dataset, set by attach
         self.neuron: tuple[int, int] | None = None  # (layer, unit) or None for the output
         self._snap = None  # the last snapshot shown: redrawn on a neuron choice or a resize
         self._key = None
         self._grid = None
         self._info_text = None
+        self.drawing = False  # draw mode: a cursor, keys and clicks that edit the data
+        self.draw_class = 0
 
     def compose(self) -> ComposeResult:
         yield Static("", id="boundary-info")
@@ -83,6 +108,8 @@ class BoundaryPanel(Vertical, can_focus=True):
         self._grid = None
         self._key = None
         self.set_class(not data.is_2d, "-not2d")
+        if self.drawing and not data.is_2d:
+            self.action_stop_drawing()
 
     # ----- neuron choice ----------------------------------------------------------------------------
     def _neurons(self) -> list[tuple[int, int] | None]:
@@ -99,6 +126,81 @@ class BoundaryPanel(Vertical, can_focus=True):
     def on_decision_heatmap_pixel_shape_changed(self, event: DecisionHeatmap.PixelShapeChanged) -> None:
         """Resized: evaluate the network on a grid of the new resolution."""
         event.stop()
+        heatmap = event.heatmap
+        if heatmap.cursor is not None:  # keep the draw cursor on the picture
+            H, W = event.shape
+            heatmap.cursor = (min(heatmap.cursor[0], H - 1), min(heatmap.cursor[1], W - 1))
+        self._redraw()
+
+    # ----- draw mode ----------------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        return self.drawing if action in DRAW_ACTIONS else True
+
+    def start_drawing(self) -> None:
+        """Show the cursor (at the picture's centre) and enable the draw keys."""
+        heatmap = self.query_one(DecisionHeatmap)
+        H, W = heatmap.pixel_shape
+        self.drawing = True
+        self.draw_class %= self.data.n_classes
+        heatmap.cursor = (H // 2, W // 2)
+        self._draw_info()
+        self.refresh_bindings()
+
+    def action_stop_drawing(self) -> None:
+        self.drawing = False
+        self.query_one(DecisionHeatmap).cursor = None
+        self.refresh_bindings()
+        self._redraw()
+
+    def action_move_cursor(self, rows: int, cols: int) -> None:
+        heatmap = self.query_one(DecisionHeatmap)
+        H, W = heatmap.pixel_shape
+        row, col = heatmap.cursor or (H // 2, W // 2)
+        row = min(max(row + rows * heatmap.rows_per_cell, 0), H - 1)
+        heatmap.cursor = (row, min(max(col + cols, 0), W - 1))
+        self._draw_info()
+
+    def action_add_point(self) -> None:
+        self.post_message(self.DrawRequest("add", self.cursor_point(), self.draw_class))
+
+    def action_remove_point(self) -> None:
+        self.post_message(self.DrawRequest("remove", self.cursor_point()))
+
+    def action_new_data(self) -> None:
+        self.post_message(self.DrawRequest("regenerate"))
+
+    def action_next_class(self) -> None:
+        self.draw_class = (self.draw_class + 1) % self.data.n_classes
+        self._draw_info()
+
+    def cursor_point(self) -> tuple[float, float] | None:
+        """The data point under the draw cursor (None when there is none)."""
+        heatmap = self.query_one(DecisionHeatmap)
+        if heatmap.cursor is None:
+            return None
+        return to_data(*heatmap.cursor, self.data.extent, heatmap.pixel_shape)
+
+    def on_decision_heatmap_clicked(self, event: DecisionHeatmap.Clicked) -> None:
+        """In draw mode a left click adds a point there, a right click removes the nearest."""
+        event.stop()
+        if not self.drawing:
+            return
+        self.query_one(DecisionHeatmap).cursor = event.pixel
+        self._draw_info()
+        if event.button == 3:
+            self.action_remove_point()
+        else:
+            self.action_add_point()
+
+    def _draw_info(self) -> None:
+        x, y = self.cursor_point() or (0.0, 0.0)
+        self._info(f"drawing class {self.draw_class} {point_glyph(self.draw_class)} at "
+                   f"({x:.2f}, {y:.2f}); click adds, right click removes")
+
+    def set_data(self, data) -> None:
+        """The run's data changed (a drawn point, new data): draw it, keeping the network."""
+        self.data = data
+        self._grid = None
         self._redraw()
 
     # ----- drawing ------------------------------------------------------------------------------------
@@ -151,7 +253,10 @@ class BoundaryPanel(Vertical, can_focus=True):
             pred, conf, k = class_confidence(acts[-1])
             heatmap.show_classes(pred.reshape(shape), conf.reshape(shape), k, train, test)
             inputs = f" from {', '.join(data.features)}" if data.features else ""
-            self._info(f"{data.name}: predicted class{inputs}  [ ] neurons")
+            if self.drawing:
+                self._draw_info()
+            else:
+                self._info(f"{data.name}: predicted class{inputs}  [ ] neurons" + ("  m draw" if self.drawable else ""))
         else:
             l, j = self.neuron
             values = acts[l][:, j].reshape(shape)

@@ -35,6 +35,7 @@ import numpy as np
 from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
+from textual import events
 from textual.geometry import Region
 from textual.message import Message
 from textual.strip import Strip
@@ -118,6 +119,19 @@ class DecisionHeatmap(Widget):
         def control(self) -> "DecisionHeatmap":
             return self.heatmap
 
+    class Clicked(Message):
+        """A mouse click on the picture at pixel ``(row, col)`` with mouse ``button`` (1 left, 3 right)."""
+
+        def __init__(self, heatmap: "DecisionHeatmap", pixel: tuple[int, int], button: int) -> None:
+            super().__init__()
+            self.heatmap = heatmap
+            self.pixel = pixel
+            self.button = button
+
+        @property
+        def control(self) -> "DecisionHeatmap":
+            return self.heatmap
+
     def __init__(self, mode: str = "color", square: bool = False, **kw) -> None:
         super().__init__(**kw)
         if mode not in ("color", "ascii"):
@@ -135,6 +149,7 @@ class DecisionHeatmap(Widget):
         self._legend_style = Style()
         self._last_shape: tuple[int, int] | None = None
         self._value_points = False  # the points' labels are regression target levels
+        self._cursor: tuple[int, int] | None = None  # the draw cursor's pixel (row, col)
 
     # ------------------------------------------------------------------ public API
     @property
@@ -239,6 +254,35 @@ class DecisionHeatmap(Widget):
         train, test = ((*pts[:2], value_levels(pts[2], vmax)) if pts is not None else None for pts in (train, test))
         self._value_points = True
         return self._show(codes.astype(np.int32), colors, chars, ("signed", f"{vmax:.3g}", label), train, test)
+    @property
+    def rows_per_cell(self) -> int:
+        """Pixel rows in one text row: two in colour (half blocks), one in ASCII."""
+        return 2 if self._mode == "color" else 1
+
+    @property
+    def cursor(self) -> tuple[int, int] | None:
+        return self._cursor
+
+    @cursor.setter
+    def cursor(self, pixel: tuple[int, int] | None) -> None:
+        """Show a cursor (a reversed ``+``) on pixel (row, col), or none."""
+        if pixel != self._cursor:
+            self._cursor = pixel
+            self.refresh()
+
+    def pixel_at(self, x: int, y: int) -> tuple[int, int] | None:
+        """The pixel (row, col) under text cell (x, y) of this widget, None off the picture."""
+        if self._codes is None:
+            return None
+        H, W = self.pixel_shape
+        col = x - (max(0, (self.size.width - W) // 2) if self.square else 0)
+        row = y * self.rows_per_cell
+        return (row, col) if 0 <= row < H and 0 <= col < W else None
+
+    def on_click(self, event: events.Click) -> None:
+        pixel = self.pixel_at(event.x, event.y)
+        if pixel is not None:
+            self.post_message(self.Clicked(self, pixel, event.button))
 
     def clear(self) -> None:
         self._clear()
@@ -400,7 +444,13 @@ class DecisionHeatmap(Widget):
                         chars[col] = ch
                 text = "".join(chars)
             strip = Strip([Segment(text, self._base)], len(text))
-        return strip.extend_cell_length(width, self._base) if strip.cell_length < width else strip
+        strip = strip.extend_cell_length(width, self._base) if strip.cell_length < width else strip
+        cursor = self._cursor
+        if cursor is not None and cursor[0] // self.rows_per_cell == y and 0 <= cursor[1] < width:
+            col = cursor[1]
+            mark = Strip([Segment("+", self._base + Style(bold=True, reverse=True))], 1)
+            strip = Strip.join([strip.crop(0, col), mark, strip.crop(col + 1, width)])
+        return strip
 
     def _legend_line(self, width: int) -> Strip:
         key = (width, self._legend_style)
