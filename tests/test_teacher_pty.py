@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from engine import checkpoint
+from mlp_tui.fields import load_checkpoint
 from mlp_tui.widgets.hyperparams import ORDER
 
 REPO = Path(__file__).resolve().parents[1]
@@ -103,7 +103,7 @@ def run_burst(tmp_path: Path, *flags: str):
             proc.wait()
         os.close(master)
     assert proc.returncode == 0
-    return checkpoint.load(folder / SAVED).config
+    return load_checkpoint(folder / SAVED).config
 
 
 @pytest.mark.parametrize("locked", [True, False])
