@@ -84,8 +84,12 @@ EPOCH_COLUMNS = ["step", "epoch", "train_loss", "train_acc", "test_loss", "test_
                  "samples_per_sec", "seconds"]
 
 
+MAX_EVENTS = 1000  # events kept (the newest): a learner's hand edits, one per key press
+
+
 class History:
-    """Per-step batch losses and per-evaluation (epoch) metrics, both bounded."""
+    """Per-step batch losses and per-evaluation (epoch) metrics, both bounded, and the events
+    between steps (a hand-edited weight), the newest MAX_EVENTS of them, as plain dicts."""
 
     def __init__(self, n_layers: int, cap: int = 2000, recent: int = 500):
         if isinstance(cap, bool) or not isinstance(cap, (int, np.integer)) or cap < 4:
@@ -96,6 +100,19 @@ class History:
                              [f"weight_norm_{l}" for l in range(1, n_layers + 1)]
         self.epochs = DecimatedSeries(EPOCH_COLUMNS + self.layer_columns, cap, recent)
         self.steps = DecimatedSeries(["step", "loss", "lr"], cap, recent)
+        self.events: list[dict] = []
+
+    def add_event(self, event: dict) -> None:
+        self.events.append(dict(event))
+        del self.events[:-MAX_EVENTS]
+
+    def load_events(self, events) -> None:
+        """Events read back from a checkpoint: a list of dicts with a "step" and an "event"."""
+        if not isinstance(events, list) or not all(
+                isinstance(e, dict) and isinstance(e.get("step"), int) and isinstance(e.get("event"), str)
+                for e in events):
+            raise ValueError("history events must be a list of records with a step and an event")
+        self.events = [dict(e) for e in events[-MAX_EVENTS:]]
 
     def __len__(self) -> int:
         return len(self.epochs)

@@ -291,6 +291,26 @@ class Trainer:
         self._good_optimizer = (self.optimizer.t, self.optimizer.snapshot_state())
         self._good_step = self.step_count
 
+    def edit_param(self, layer: int, kind: str, index: tuple, value) -> dict:
+        """Set one weight or bias by hand (``Network.set_param``; nothing changes if it raises)
+        and record the edit in the history. Returns the event: the parameter, its old and new
+        value, and the training loss before and after."""
+        _, label = self.net.param_cell(layer, kind, index)
+        before = self.training_loss()
+        old = self.net.set_param(layer, kind, index, value)
+        # The learner changed the network: judge a later explosion against the loss from here,
+        # as after a divergence, not against the loss before the edit.
+        self._reference_loss = None
+        event = {"step": self.step_count, "epoch": self.epoch, "event": "edit", "param": label,
+                 "old": old, "new": float(getattr(self.net.layers[layer - 1], kind)[tuple(index)]),
+                 "train_loss_before": before, "train_loss_after": self.training_loss()}
+        self.history.add_event(event)
+        return event
+
+    def training_loss(self) -> float:
+        """The loss over the whole training set with the current parameters."""
+        return self._loss_and_accuracy(self.X_train, self._Y_train, self.y_train)[0]
+
     # ----- epochs and evaluation ------------------------------------------------------------
     def _end_epoch(self) -> None:
         self._epoch_seconds = time.perf_counter() - self._epoch_started

@@ -31,6 +31,9 @@ RANGES: dict[str, tuple[float, float]] = {
     "epochs": (1, 1_000_000),
     "steps": (1, 1_000_000_000),
     "log_every": (1, 1_000_000),
+    # A weight or bias typed by hand: wide enough for any teaching experiment, well below the
+    # weight explosion the trainer's watchdog stops at (WEIGHT_RMS_LIMIT).
+    "param": (-1000.0, 1000.0),
 }
 
 
