@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gc
 import signal
+from functools import partial
 
 from rich.text import Text
 from textual import events, on
@@ -19,12 +20,16 @@ from textual.widgets import Input, Static, Tab, Tabs
 from engine import config as cfg
 from engine.derivation import output_delta_name
 from engine.errors import EngineError
-from mlp_tui import fields
+from engine.gradcheck import check_trace
+from mlp_tui import fields, gradcheck_view
 from mlp_tui.divergence import divergence_message
 from mlp_tui.options import DashboardOptions
 from mlp_tui.pace import faster, format_speed, slower
+from mlp_tui.param_edit import edit_text
 from mlp_tui.screens.file_prompt import FilePrompt
+from mlp_tui.screens.gradcheck import GradcheckScreen
 from mlp_tui.screens.help import HelpScreen
+from mlp_tui.screens.param_prompt import ParamPrompt
 from mlp_tui.session import Session
 from mlp_tui.widgets.boundary import BoundaryPanel
 from mlp_tui.widgets.footer import StableFooter
@@ -91,6 +96,10 @@ class MlpApp(App):
         # hides the first elsewhere), and the hidden second one says where it applies.
         Binding("d", "derive", "Derive"),
         Binding("d", "derive_elsewhere", "Derive", show=False),
+        Binding("e", "edit_param", "Edit"),  # shown and hidden twins as for d
+        Binding("e", "edit_elsewhere", "Edit", show=False),
+        Binding("g", "gradcheck", "Grad check"),
+        Binding("g", "gradcheck_elsewhere", "Grad check", show=False),
         Binding("r", "reset", "Reset"),
         Binding("plus,equals_sign", "faster", "Faster"),
         Binding("minus", "slower", "Slower"),
@@ -141,8 +150,14 @@ class MlpApp(App):
             return True
         if len(self.screen_stack) > 1:
             return False
-        if action == "derive":  # before mounting there is no inspector yet
-            return hasattr(self, "inspector") and self.inspector.on_output_delta
+        if action in ("derive", "edit_param", "gradcheck") and not hasattr(self, "inspector"):
+            return False  # before mounting there is no inspector yet
+        if action == "derive":
+            return self.inspector.on_output_delta
+        if action == "edit_param":
+            return self._panel_shown(INSPECTOR_PANEL) and self.inspector.edit_target() is not None
+        if action == "gradcheck":
+            return self._panel_shown(INSPECTOR_PANEL) and self.inspector.gradcheck_cells() is not None
         return True
 
     # ----- layout -------------------------------------------------------------------------------------
@@ -347,6 +362,52 @@ class MlpApp(App):
         where = f"walk to {output_delta_name(trace)} with n/p" if trace is not None else "press n, then walk to it"
         self.set_status(f"d derives the output layer's delta by the chain rule (dL/da times the output's "
                         f"Jacobian): {where}")
+
+    def action_edit_param(self) -> None:
+        target = self.inspector.edit_target()
+        if target is None:
+            return
+        layer, kind, index, label, value = target
+        self.push_screen(ParamPrompt(label, value), partial(self._edit_to, layer, kind, index))
+
+    def _edit_to(self, layer: int, kind: str, index: tuple, value: float | None) -> None:
+        if value is None:
+            self.set_status("edit cancelled: the network is unchanged")
+            return
+        try:
+            event = self.session.edit_param(layer, kind, index, value)
+        except ValueError as e:
+            self.set_status(f"not changed: {e}", "error")
+            return
+        self.poll(force=True)  # the loss, the boundary, the weights and the network view at once
+        self.set_status(edit_text(event))
+
+    def action_edit_elsewhere(self) -> None:
+        where = "press x for the weights view" if self.inspector.trace is not None else "open the inspector (4)"
+        self.set_status(f"e edits the weight or bias at the inspector's cursor: {where}, pick a cell of a W or b")
+
+    def action_gradcheck(self) -> None:
+        inspector = self.inspector
+        cells, trace = inspector.gradcheck_cells(), inspector.trace
+        if cells is None or trace is None:
+            return
+        stage, cursor = inspector.current.name, inspector.query_one(MatrixView).cursor
+        try:
+            checks = check_trace(trace, cells, h=gradcheck_view.H)
+        except (ValueError, ArithmeticError) as e:
+            self.set_status(f"gradient check failed: {e}", "error")
+            return
+        self.push_screen(GradcheckScreen(gradcheck_view.table_text(
+            checks, gradcheck_view.selected_label(stage, cursor), trace.n)))
+        self.set_status(f"gradient check of {stage}: backprop against the central difference, every layer")
+
+    def action_gradcheck_elsewhere(self) -> None:
+        trace = self.inspector.trace
+        if trace is not None and trace.config["loss"] == "perceptron":
+            where = "the perceptron rule is not a loss gradient, there is nothing to check"
+        else:
+            where = "walk to a dW or db stage with n/p" if trace is not None else "press n, then walk to a dW or db stage"
+        self.set_status(f"g checks the selected gradient cell against the finite difference: {where}")
 
     @on(InspectorPanel.DerivationShown)
     def _derivation_shown(self, event: InspectorPanel.DerivationShown) -> None:
