@@ -96,10 +96,13 @@ class MlpApp(App):
         # hides the first elsewhere), and the hidden second one says where it applies.
         Binding("d", "derive", "Derive"),
         Binding("d", "derive_elsewhere", "Derive", show=False),
-        Binding("e", "edit_param", "Edit"),  # shown and hidden twins as for d
+        # Shown and hidden twins as for d. A priority binding acts when the key arrives, not
+        # after the focused widget has passed it up, so the prompt is open before the next key
+        # ("e1.5 Enter" typed at once) is delivered, and the value reaches the prompt.
+        Binding("e", "edit_param", "Edit", priority=True),
         Binding("e", "edit_elsewhere", "Edit", show=False),
-        Binding("g", "gradcheck", "Grad check"),
-        Binding("g", "gradcheck_elsewhere", "Grad check", show=False),
+        Binding("g", "gradcheck", "Gradcheck"),
+        Binding("g", "gradcheck_elsewhere", "Gradcheck", show=False),
         Binding("r", "reset", "Reset"),
         Binding("plus,equals_sign", "faster", "Faster"),
         Binding("minus", "slower", "Slower"),

@@ -18,7 +18,7 @@ class ParamPrompt(OnceModal[float | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
     DEFAULT_CSS = """
     ParamPrompt { align: center middle; }
-    ParamPrompt > Vertical { width: 60; max-width: 100%; height: auto; border: round $accent;
+    ParamPrompt > Vertical { width: 70; max-width: 100%; height: auto; border: round $accent;
                              background: $surface; padding: 0 1; }
     ParamPrompt Label { width: 100%; }
     ParamPrompt #problem { color: $error; }
