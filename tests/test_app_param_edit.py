@@ -224,3 +224,20 @@ def test_e_and_a_value_typed_at_once_in_a_real_terminal(tmp_path):
     finally:
         quit_and_close(proc, master, seen)
     assert b"Traceback" not in seen
+
+
+async def test_an_edit_saved_in_a_checkpoint_reaches_the_headless_json(app_factory, tmp_path, monkeypatch):
+    import json
+
+    from mlp_tui.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    app = app_factory(preset="moons-2-5-2")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_prompt(app, pilot, "right")
+        await pilot.press(*"0.5", "enter")
+        await pilot.press("ctrl+s", "enter")  # the default name
+    saved = tmp_path / "mlp-tui-checkpoint.npz"
+    assert main(["train", "--load", str(saved), "--epochs", "1", "--json", "out.json", "--progress", "none"]) == 0
+    events = json.loads((tmp_path / "out.json").read_text())["events"]
+    assert [(e["event"], e["param"], e["new"], e["step"]) for e in events] == [("edit", "W1[0,1]", 0.5, 0)]
