@@ -96,10 +96,11 @@ class MlpApp(App):
         # hides the first elsewhere), and the hidden second one says where it applies.
         Binding("d", "derive", "Derive"),
         Binding("d", "derive_elsewhere", "Derive", show=False),
-        # Shown and hidden twins as for d. A priority binding acts when the key arrives, not
-        # after the focused widget has passed it up, so the prompt is open before the next key
-        # ("e1.5 Enter" typed at once) is delivered, and the value reaches the prompt.
-        Binding("e", "edit_param", "Edit", priority=True),
+        # Twins as for d, both kept out of the footer (the inspector's weights view names e):
+        # with the inspector open at 120 columns one more key pushes Quit off. A priority
+        # binding acts when the key arrives, not after the focused widget has passed it up, so
+        # the prompt is open before the next key ("e1.5 Enter" typed at once) is delivered.
+        Binding("e", "edit_param", "Edit", show=False, priority=True),
         Binding("e", "edit_elsewhere", "Edit", show=False),
         Binding("g", "gradcheck", "Gradcheck"),
         Binding("g", "gradcheck_elsewhere", "Gradcheck", show=False),
@@ -171,7 +172,7 @@ class MlpApp(App):
             yield BoundaryPanel(self.mode, id="boundary-panel", classes="panel -active")
             yield MetricsPanel(self.options.show_rate, id="metrics-panel", classes="panel")
             yield HyperparamForm(self.session.config, id="form-panel", classes="panel side-panel -side-shown")
-            yield InspectorPanel(self.mode, id="inspector-panel", classes="panel side-panel")
+            yield InspectorPanel(self.mode, editable=True, id="inspector-panel", classes="panel side-panel")
             yield NetworkView(self.mode, id="network-panel", classes="panel side-panel")
         yield Static(f"terminal too small: need at least {MIN_SIZE[0]}x{MIN_SIZE[1]}", id="too-small")
         with Horizontal(id="status-bar"):

@@ -6,7 +6,7 @@ import re
 import numpy as np
 import pytest
 
-from helpers import screen_text
+from helpers import screen_text, widget_text
 from mlp_tui.screens.gradcheck import GradcheckScreen
 from mlp_tui.screens.param_prompt import ParamPrompt
 from mlp_tui.widgets.matrix_view import MatrixView
@@ -104,9 +104,9 @@ async def test_e_in_a_stepped_trace_says_where_editing_applies(app_factory):
         await pilot.press("n", "e")
         assert len(app.screen_stack) == 1
         assert "press x for the weights view" in app.status_text
-        assert "Edit" not in screen_text(app)  # the footer offers e in the weights view only
+        assert "e: edit" not in widget_text(app, "#pipeline")
         await pilot.press("x")
-        assert " e Edit " in screen_text(app)
+        assert "(w: next matrix, e: edit)" in widget_text(app, "#pipeline")  # the weights view names e
         assert np.array_equal(app.session.trainer.history.events, [])
         assert not np.array_equal(app.session.net.params, before)  # n took a real step, nothing more
 

@@ -104,14 +104,15 @@ class InspectorPanel(Vertical):
     # How many training samples there are to choose from (set by the app for each run).
     n_train = var(1, init=False)
 
-    def __init__(self, mode: str = "color", **kw) -> None:
+    def __init__(self, mode: str = "color", editable: bool = False, **kw) -> None:
         super().__init__(**kw)
         self.mode = mode
+        self.editable = editable  # the app binds e to edit the weight at the cursor
         self.stage = 0
         self.use_batch = False  # the next traced step uses one sample (False) or the mini-batch
         self.sample = 0
         self.derive = False  # on the output delta: the chain-rule derivation instead of one line
-        self._offers: tuple[bool, ...] = (False, False, False)  # what the footer was last told: d, e, g
+        self._offers = (False, False)  # what the footer was last told about d and g
         self._lines: dict[str, tuple[str, str]] = {}  # selector -> (markup, plain text) on screen
         self._matrix_index = 0
         self._weights: list[tuple[str, np.ndarray]] = []
@@ -138,7 +139,7 @@ class InspectorPanel(Vertical):
         matrix = self.query_one(MatrixView)
         matrix.set_matrix(values, name)
         names = "  ".join(f"[{n}]" if i == self._matrix_index else n for i, (n, _) in enumerate(self._weights))
-        self._set("#pipeline", f"weights: {names}   (w: next matrix)")
+        self._set("#pipeline", f"weights: {names}   (w: next matrix{', e: edit' if self.editable else ''})")
         self._set("#stage", f"{name}: {shape_text(values)}  min {values.min():.4g}  max {values.max():.4g}  "
                             f"mean {values.mean():.4g}\nn: take one real step and walk it stage by stage "
                             f"({'mini-batch' if self.use_batch else f'sample {self.sample}, < > to choose'}; b: batch)")
@@ -250,11 +251,11 @@ class InspectorPanel(Vertical):
 
     def _derivation_shown(self) -> bool:
         """Whether the derivation replaces the one-line explanation; tells the footer (d is
-        offered on the output delta only, e in the weights view, g on a gradient stage) and the
-        app (the layout) when that changes."""
+        offered on the output delta only, g on a gradient stage) and the app (the layout) when
+        that changes."""
         derives = self.on_output_delta
-        offers = (derives, self.trace is None, self.trace is not None and self.gradcheck_cells() is not None)
-        if offers != self._offers:  # the footer shows d, e and g only where they apply
+        offers = (derives, self.trace is not None and self.gradcheck_cells() is not None)
+        if offers != self._offers:  # the footer shows d and g only where they apply
             self._offers = offers
             self.refresh_bindings()
         deriving = self.derive and derives
