@@ -78,6 +78,8 @@ async def gradcheck(app, pilot):
         await pilot.press("n")
     app.query_one(MatrixView).focus()
     await pilot.press("down", "right", "right", "g")
+    await app.workers.wait_for_complete()  # the check runs in a thread
+    await pilot.pause()
 
 
 async def network(app, pilot):

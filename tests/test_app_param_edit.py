@@ -157,6 +157,8 @@ async def test_g_shows_backprop_beside_a_central_difference_for_every_layer(app_
             await pilot.press("n")
         app.query_one(MatrixView).focus()
         await pilot.press("down", "right", "right", "right", "g")
+        await app.workers.wait_for_complete()  # the check runs in a thread
+        await pilot.pause()
         assert isinstance(app.screen, GradcheckScreen)
         rows = [ROW.search(line) for line in screen_text(app).splitlines()]
         rows = [m.groups() for m in rows if m]
@@ -241,3 +243,33 @@ async def test_an_edit_saved_in_a_checkpoint_reaches_the_headless_json(app_facto
     assert main(["train", "--load", str(saved), "--epochs", "1", "--json", "out.json", "--progress", "none"]) == 0
     events = json.loads((tmp_path / "out.json").read_text())["events"]
     assert [(e["event"], e["param"], e["new"], e["step"]) for e in events] == [("edit", "W1[0,1]", 0.5, 0)]
+
+
+async def test_the_check_runs_in_a_thread_and_never_stacks_on_another_window(app_factory, monkeypatch):
+    import threading
+
+    from mlp_tui import app as app_module
+    from mlp_tui.screens.help import HelpScreen
+
+    release = threading.Event()
+    real_check = app_module.check_trace
+
+    def slow_check(*args, **kw):  # a large network's check: seconds in extended precision
+        release.wait(10)
+        return real_check(*args, **kw)
+
+    monkeypatch.setattr(app_module, "check_trace", slow_check)
+    app = app_factory(preset="moons-2-5-2")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("n")
+        while app.inspector.current.name != "db2":
+            await pilot.press("n")
+        await pilot.press("g")
+        assert "checking db2: 8 losses on 1 sample(s)" in app.status_text
+        await pilot.press("question_mark")  # the dashboard answers while the check runs
+        assert isinstance(app.screen, HelpScreen)
+        release.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen) and len(app.screen_stack) == 2
+        assert "gradient check of db2 done while another window was open" in app.status_text
