@@ -61,6 +61,8 @@ def save(path, trainer=None, net=None, config=None) -> Path:
         arrays["perm"] = trainer.perm
         arrays.update({f"opt/{k}": np.asarray(v) for k, v in trainer.optimizer.state_dict().items()})
         arrays.update({f"hist/{k}": v for k, v in trainer.history.state().items()})
+        if trainer.history.events:
+            meta["events"] = trainer.history.events
     arrays["meta"] = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
     problem = missing_place(path, str(path), "cannot save")
     if problem:
@@ -182,5 +184,7 @@ def restore_trainer(ckpt: Checkpoint, trainer) -> None:
             trainer.load_progress_state(ckpt.metadata["progress"], perm)
         if ckpt.history:
             trainer.history.load_state(ckpt.history)
+        if "events" in ckpt.metadata:
+            trainer.history.load_events(ckpt.metadata["events"])
     except (KeyError, TypeError, ValueError, OverflowError, IndexError) as e:
         raise CheckpointError(f"{where}: optimizer or progress state does not fit: {e}", where) from None

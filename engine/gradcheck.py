@@ -10,7 +10,11 @@ summed loss's, penalties included (see ``Network.gradient_factor``).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
+
+TINY = 1e-6  # gradients smaller than this are compared by absolute error: a ratio of noise says nothing
 
 
 class GradcheckResult(float):
@@ -55,7 +59,7 @@ def param_label(net, k: int) -> str:
     raise IndexError(k)
 
 
-def gradcheck(net, X, y, h: float = 1e-6, tiny: float = 1e-6, max_checks: int | None = None,
+def gradcheck(net, X, y, h: float = 1e-6, tiny: float = TINY, max_checks: int | None = None,
               seed: int = 0) -> GradcheckResult:
     """Compare the float64 analytic gradient with central differences taken in extended precision.
 
@@ -69,16 +73,7 @@ def gradcheck(net, X, y, h: float = 1e-6, tiny: float = 1e-6, max_checks: int | 
     ks = np.arange(twin.params.size)
     if max_checks is not None and max_checks < ks.size:
         ks = np.sort(np.random.default_rng(seed).choice(ks, size=max_checks, replace=False))
-    numeric = np.empty(ks.size)
-    factor = twin.gradient_factor(X.shape[0])
-    for j, k in enumerate(ks):
-        keep = twin.params[k]
-        twin.params[k] = keep + h
-        up = twin.loss_value(X, y)
-        twin.params[k] = keep - h
-        down = twin.loss_value(X, y)
-        twin.params[k] = keep
-        numeric[j] = factor * float((up - down) / (2 * twin.dtype.type(h)))
+    numeric = np.array([central_difference(twin, twin.params, int(k), X, y, h) for k in ks])
     a = analytic[ks]
     scale = np.maximum(np.abs(a), np.abs(numeric))
     err = np.abs(a - numeric)
@@ -88,3 +83,71 @@ def gradcheck(net, X, y, h: float = 1e-6, tiny: float = 1e-6, max_checks: int | 
     max_abs = float(err[~big].max()) if (~big).any() else 0.0
     worst = param_label(twin, int(ks[int(rel.argmax())])) if rel.size else ""
     return GradcheckResult(max_rel, max_abs, worst, int(ks.size))
+
+
+def central_difference(twin, array: np.ndarray, index, X, y, h: float) -> float:
+    """(loss(p+h) - loss(p-h)) / 2h for the parameter ``array[index]`` of ``twin`` (``array`` is
+    one of its parameter views), times the gradient factor; the parameter is put back."""
+    keep = array[index]
+    array[index] = keep + h
+    up = twin.loss_value(X, y)
+    array[index] = keep - h
+    down = twin.loss_value(X, y)
+    array[index] = keep
+    return twin.gradient_factor(X.shape[0]) * float((up - down) / (2 * twin.dtype.type(h)))
+
+
+@dataclass(frozen=True)
+class CellCheck:
+    """One gradient element checked: its parameter, the backward pass's value and the central
+    difference's."""
+
+    label: str  # the parameter, e.g. "W1[0,2]"
+    analytic: float
+    numeric: float
+
+    @property
+    def abs_error(self) -> float:
+        return abs(self.analytic - self.numeric)
+
+    @property
+    def significant(self) -> bool:
+        """Whether the gradient is large enough (TINY) for its relative error to mean something."""
+        return max(abs(self.analytic), abs(self.numeric)) >= TINY
+
+    @property
+    def rel_error(self) -> float:
+        """|analytic - numeric| / max(|analytic|, |numeric|); 0 when both are 0."""
+        scale = max(abs(self.analytic), abs(self.numeric))
+        return self.abs_error / scale if scale else 0.0
+
+
+def trace_network(trace, dtype="longdouble"):
+    """A network like the one a trace recorded, holding the parameters the step started from."""
+    from .network import Network
+
+    settings = dict(trace.config)
+    leak = settings.pop("leak")
+    net = Network(**(settings | {"dtype": dtype}))
+    net.leak = leak
+    for l, layer in enumerate(net.layers, start=1):
+        layer.W[...] = trace[f"W{l}"]
+        if layer.b is not None:
+            layer.b[...] = trace[f"b{l}"]
+    return net
+
+
+def check_trace(trace, cells, h: float = 1e-6) -> list[CellCheck]:
+    """Check gradient elements of a recorded step: for each ``(layer, kind, index)`` in ``cells``
+    (kind "W" or "b", layer from 1), the recorded dW/db element against the central difference
+    of the loss on the step's own batch, with the parameters before its update."""
+    if trace.config["loss"] == "perceptron":
+        raise ValueError("the perceptron rule is not the gradient of a loss: there is nothing to check")
+    twin = trace_network(trace)
+    X, Y = trace["a0"], trace["Y"]
+    checks = []
+    for layer, kind, index in cells:
+        array, label = twin.param_cell(layer, kind, index)
+        analytic = float(trace[f"d{kind}{layer}"][tuple(index)])
+        checks.append(CellCheck(label, analytic, central_difference(twin, array, tuple(index), X, Y, h)))
+    return checks

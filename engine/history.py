@@ -86,8 +86,12 @@ EPOCH_COLUMNS = ["step", "epoch", "train_loss", "train_acc", "test_loss", "test_
 REGRESSION_COLUMNS = [{"train_acc": "train_r2", "test_acc": "test_r2"}.get(c, c) for c in EPOCH_COLUMNS]
 
 
+MAX_EVENTS = 1000  # events kept (the newest): a learner's hand edits, one per key press
+
+
 class History:
-    """Per-step batch losses and per-evaluation (epoch) metrics, both bounded."""
+    """Per-step batch losses and per-evaluation (epoch) metrics, both bounded, and the events
+    between steps (a hand-edited weight), the newest MAX_EVENTS of them, as plain dicts."""
 
     def __init__(self, n_layers: int, cap: int = 2000, recent: int = 500, extra: tuple[str, ...] = (),
                  task: str = "classification"):
@@ -102,6 +106,19 @@ class History:
         # ``extra``: columns a feature adds only when on (early stopping's kept_epoch)
         self.epochs = DecimatedSeries(columns + list(extra) + self.layer_columns, cap, recent)
         self.steps = DecimatedSeries(["step", "loss", "lr"], cap, recent)
+        self.events: list[dict] = []
+
+    def add_event(self, event: dict) -> None:
+        self.events.append(dict(event))
+        del self.events[:-MAX_EVENTS]
+
+    def load_events(self, events) -> None:
+        """Events read back from a checkpoint: a list of dicts with a "step" and an "event"."""
+        if not isinstance(events, list) or not all(
+                isinstance(e, dict) and isinstance(e.get("step"), int) and isinstance(e.get("event"), str)
+                for e in events):
+            raise ValueError("history events must be a list of records with a step and an event")
+        self.events = [dict(e) for e in events[-MAX_EVENTS:]]
 
     def __len__(self) -> int:
         return len(self.epochs)

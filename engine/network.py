@@ -255,6 +255,33 @@ class Network:
         self.initial_params = flat.astype(self.dtype, copy=True)
         self.params[...] = self.initial_params
 
+    def set_param(self, layer: int, kind: str, index: tuple, value) -> float:
+        """Set one weight ``W{layer}[i,j]`` (``kind`` "W", ``index`` (i, j)) or bias
+        ``b{layer}[j]`` (``kind`` "b", ``index`` (j,)); ``layer`` counts from 1. Returns the old
+        value. Everything is checked before the change (ValueError naming the parameter)."""
+        array, label = self.param_cell(layer, kind, index)
+        lo, hi = validate.RANGES["param"]
+        new = validate.number(label, value, lo, hi)
+        old = float(array[index])
+        array[index] = new
+        return old
+
+    def param_cell(self, layer: int, kind: str, index: tuple) -> tuple[np.ndarray, str]:
+        """The array holding parameter ``kind{layer}[index]`` and its label, e.g. "W1[0,2]";
+        ValueError when there is no such parameter."""
+        if isinstance(layer, bool) or not isinstance(layer, (int, np.integer)) or not 1 <= layer <= self.n_layers:
+            raise ValueError(f"layer must be 1 to {self.n_layers}; got {layer!r}")
+        if kind not in ("W", "b") or (kind == "b" and not self.bias):
+            raise ValueError(f"kind must be {'W or b' if self.bias else 'W (no biases)'}; got {kind!r}")
+        array = getattr(self.layers[layer - 1], kind)
+        index = tuple(index)
+        label = f"{kind}{layer}[{','.join(map(str, index))}]"
+        if len(index) != array.ndim or not all(
+                isinstance(k, (int, np.integer)) and not isinstance(k, bool) and 0 <= k < n
+                for k, n in zip(index, array.shape)):
+            raise ValueError(f"{label}: no such parameter, {kind}{layer} has shape {array.shape}")
+        return array, label
+
     def __repr__(self) -> str:
         arch = "-".join(map(str, self.sizes))
         acts = self.activation if self.layer_activations is None else ",".join(self.layer_activations)

@@ -348,6 +348,25 @@ class Trainer:
         self._good_optimizer = (self.optimizer.t, self.optimizer.snapshot_state())
         self._good_step = self.step_count
 
+    def edit_param(self, layer: int, kind: str, index: tuple, value) -> dict:
+        """Set one weight or bias by hand (``Network.set_param``; nothing changes if it raises).
+        The network is evaluated at once, a row of the epoch history at this step, so the
+        metrics show the edit's effect, and the edit is recorded as a history event, which it
+        returns: the parameter, its old and new value, the training loss before and after."""
+        array, label = self.net.param_cell(layer, kind, index)
+        before = self._loss_and_score(self.X_train, self._Y_train, self.y_train)[0]
+        old = self.net.set_param(layer, kind, index, value)
+        # The learner changed the network: judge a later explosion against the loss from here,
+        # as after a divergence, not against the loss before the edit.
+        self._reference_loss = None
+        record = self.evaluate()
+        self.history.epochs.append(record)
+        event = {"step": self.step_count, "epoch": self.epoch, "event": "edit", "param": label,
+                 "old": old, "new": float(array[tuple(index)]),
+                 "train_loss_before": before, "train_loss_after": record["train_loss"]}
+        self.history.add_event(event)
+        return event
+
     # ----- epochs and evaluation ------------------------------------------------------------
     def _end_epoch(self) -> None:
         self._epoch_seconds = time.perf_counter() - self._epoch_started

@@ -33,6 +33,9 @@ RANGES: dict[str, tuple[float, float]] = {
     "log_every": (1, 1_000_000),
     "dropout": (0.0, 0.99),  # a rate: the share of a hidden layer's units dropped in a step
     "early_stop": (0, 100_000),  # patience in epochs; 0 = off
+    # A weight or bias typed by hand: wide enough for any teaching experiment, well below the
+    # weight explosion the trainer's watchdog stops at (WEIGHT_RMS_LIMIT).
+    "param": (-1000.0, 1000.0),
 }
 
 

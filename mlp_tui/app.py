@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gc
 import signal
+from functools import partial
 
 from rich.text import Text
 from textual import events, on
@@ -19,13 +20,17 @@ from textual.widgets import Input, Static, Tab, Tabs
 from engine import config as cfg
 from engine.derivation import output_delta_name
 from engine.errors import EngineError
-from mlp_tui import fields
+from engine.gradcheck import check_trace
+from mlp_tui import fields, gradcheck_view
 from mlp_tui.divergence import divergence_message
 from mlp_tui.early_stop import early_stop_message
 from mlp_tui.options import DashboardOptions
 from mlp_tui.pace import capped, faster, format_speed, slower
+from mlp_tui.param_edit import edit_text
 from mlp_tui.screens.file_prompt import FilePrompt
+from mlp_tui.screens.gradcheck import GradcheckScreen
 from mlp_tui.screens.help import HelpScreen
+from mlp_tui.screens.param_prompt import ParamPrompt
 from mlp_tui.session import Session
 from mlp_tui.teacher import FilePolicy, file_field_problem, locked_changes, panel_names
 from mlp_tui.task import task_note
@@ -50,6 +55,7 @@ INSPECTOR_PANEL, NETWORK_PANEL = 3, 4
 METRICS_PANEL = 1
 # Keys that act on one panel: off (and out of the footer) when the teacher hides it.
 PANEL_ACTIONS = {"next_stage": INSPECTOR_PANEL, "prev_stage": INSPECTOR_PANEL, "derive": INSPECTOR_PANEL,
+                 "edit_param": INSPECTOR_PANEL, "gradcheck": INSPECTOR_PANEL,
                  "derive_elsewhere": INSPECTOR_PANEL, "chart": METRICS_PANEL, "log_scale": METRICS_PANEL}
 
 
@@ -100,6 +106,14 @@ class MlpApp(App):
         # hides the first elsewhere), and the hidden second one says where it applies.
         Binding("d", "derive", "Derive"),
         Binding("d", "derive_elsewhere", "Derive", show=False),
+        # Twins as for d, both kept out of the footer (the inspector's weights view names e):
+        # with the inspector open at 120 columns one more key pushes Quit off. A priority
+        # binding acts when the key arrives, not after the focused widget has passed it up, so
+        # the prompt is open before the next key ("e1.5 Enter" typed at once) is delivered.
+        Binding("e", "edit_param", "Edit", show=False, priority=True),
+        Binding("e", "edit_elsewhere", "Edit", show=False),
+        Binding("g", "gradcheck", "Gradcheck"),
+        Binding("g", "gradcheck_elsewhere", "Gradcheck", show=False),
         Binding("r", "reset", "Reset"),
         Binding("plus,equals_sign", "faster", "Faster"),
         Binding("minus", "slower", "Slower"),
@@ -160,8 +174,14 @@ class MlpApp(App):
             return self.files.enabled == (action != "files_off")
         if PANEL_ACTIONS.get(action) in self.hidden:
             return False
-        if action == "derive":  # before mounting there is no inspector yet
-            return hasattr(self, "inspector") and self.inspector.on_output_delta
+        if action in ("derive", "edit_param", "gradcheck") and not hasattr(self, "inspector"):
+            return False  # before mounting there is no inspector yet
+        if action == "derive":
+            return self.inspector.on_output_delta
+        if action == "edit_param":
+            return self._panel_shown(INSPECTOR_PANEL) and self.inspector.edit_target() is not None
+        if action == "gradcheck":
+            return self._panel_shown(INSPECTOR_PANEL) and self.inspector.gradcheck_cells() is not None
         return True
 
     # ----- layout -------------------------------------------------------------------------------------
@@ -172,7 +192,7 @@ class MlpApp(App):
             yield BoundaryPanel(self.mode, drawable=True, id="boundary-panel", classes="panel -active")
             yield MetricsPanel(self.options.show_rate, id="metrics-panel", classes="panel")
             yield HyperparamForm(self.session.config, id="form-panel", classes="panel side-panel -side-shown")
-            yield InspectorPanel(self.mode, id="inspector-panel", classes="panel side-panel")
+            yield InspectorPanel(self.mode, editable=True, id="inspector-panel", classes="panel side-panel")
             yield NetworkView(self.mode, id="network-panel", classes="panel side-panel")
         yield Static(f"terminal too small: need at least {MIN_SIZE[0]}x{MIN_SIZE[1]}", id="too-small")
         with Horizontal(id="status-bar"):
@@ -389,6 +409,66 @@ class MlpApp(App):
         where = f"walk to {output_delta_name(trace)} with n/p" if trace is not None else "press n, then walk to it"
         self.set_status(f"d derives the output layer's delta by the chain rule (dL/da times the output's "
                         f"Jacobian): {where}")
+
+    def action_edit_param(self) -> None:
+        target = self.inspector.edit_target()
+        if target is None:
+            return
+        layer, kind, index, label, value = target
+        self.push_screen(ParamPrompt(label, value), partial(self._edit_to, layer, kind, index))
+
+    def _edit_to(self, layer: int, kind: str, index: tuple, value: float | None) -> None:
+        if value is None:
+            self.set_status("edit cancelled: the network is unchanged")
+            return
+        try:
+            event = self.session.edit_param(layer, kind, index, value)
+        except ValueError as e:
+            self.set_status(f"not changed: {e}", "error")
+            return
+        self.poll(force=True)  # the loss, the boundary, the weights and the network view at once
+        self.set_status(edit_text(event))
+
+    def action_edit_elsewhere(self) -> None:
+        where = "press x for the weights view" if self.inspector.trace is not None else "open the inspector (4)"
+        self.set_status(f"e edits the weight or bias at the inspector's cursor: {where}, pick a cell of a W or b")
+
+    def action_gradcheck(self) -> None:
+        inspector = self.inspector
+        cells, trace = inspector.gradcheck_cells(), inspector.trace
+        if cells is None or trace is None:
+            return
+        stage, cursor = inspector.current.name, inspector.query_one(MatrixView).cursor
+        self.set_status(f"checking {stage}: {2 * len(cells)} losses on {trace.n} sample(s) in extended precision")
+        # In a thread: in extended precision (no BLAS) a 784-256-10 network on 128 samples takes
+        # seconds; the dashboard answers keys meanwhile.
+        self.run_worker(partial(self._check_gradient, trace, cells, stage,
+                                gradcheck_view.selected_label(stage, cursor)),
+                        thread=True, exclusive=True, group="gradcheck", exit_on_error=False)
+
+    def _check_gradient(self, trace, cells: list, stage: str, selected: str) -> None:
+        """The gradient check, in a worker thread; its table or its failure is shown on the UI's."""
+        try:
+            checks = check_trace(trace, cells, h=gradcheck_view.H)
+        except (ValueError, ArithmeticError, MemoryError) as e:
+            self.call_from_thread(self.set_status, f"gradient check failed: {e}", "error")
+            return
+        self.call_from_thread(self._show_gradient_check, gradcheck_view.table_text(checks, selected, trace.n), stage)
+
+    def _show_gradient_check(self, table: str, stage: str) -> None:
+        if len(self.screen_stack) > 1:  # another modal opened meanwhile: never stack a second
+            self.set_status(f"gradient check of {stage} done while another window was open: press g again to see it")
+            return
+        self.push_screen(GradcheckScreen(table))
+        self.set_status(f"gradient check of {stage}: backprop against the central difference, every layer")
+
+    def action_gradcheck_elsewhere(self) -> None:
+        trace = self.inspector.trace
+        if trace is not None and trace.config["loss"] == "perceptron":
+            where = "the perceptron rule is not a loss gradient, there is nothing to check"
+        else:
+            where = "walk to a dW or db stage with n/p" if trace is not None else "press n, then walk to a dW or db stage"
+        self.set_status(f"g checks the selected gradient cell against the finite difference: {where}")
 
     @on(InspectorPanel.DerivationShown)
     def _derivation_shown(self, event: InspectorPanel.DerivationShown) -> None:

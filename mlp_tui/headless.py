@@ -17,6 +17,7 @@ import math
 import os
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from engine.atomic import atomic_write, missing_place, not_replaceable
@@ -74,9 +75,13 @@ def _write_bytes(path, data: bytes) -> None:
         raise OSError(file_error(shown, "cannot write", e)) from None
 
 
-def write_json(path, config, records: list[dict], final: dict) -> None:
-    payload = _clean({"config": config.to_dict() if config is not None else None,
-                      "history": records, "final": final})
+def write_json(path, config, records: list[dict], final: dict, events: Sequence[dict] = ()) -> None:
+    """The settings, the per-epoch history, the final metrics and, when there are any, the
+    history's events (weights edited by hand in the dashboard before a checkpoint was saved)."""
+    payload = {"config": config.to_dict() if config is not None else None, "history": records, "final": final}
+    if events:
+        payload["events"] = list(events)
+    payload = _clean(payload)
     _write_bytes(path, (json.dumps(payload, indent=2, allow_nan=False) + "\n").encode("utf-8"))
 
 
@@ -293,7 +298,8 @@ def _writers(run, records: list, final: dict, json_path, csv_path, save_path) ->
     trainer = run.trainer
     writers = []
     if json_path is not None:
-        writers.append((json_path, lambda: write_json(json_path, run.config, records, final)))
+        writers.append((json_path, lambda: write_json(json_path, run.config, records, final,
+                                                          trainer.history.events)))
     if csv_path is not None:
         writers.append((csv_path, lambda: write_csv(csv_path, records, trainer.history.epochs.columns)))
     if save_path is not None:

@@ -132,6 +132,15 @@ class Session(PacedControl):
             self.run.config = new_config
         self.controller.publish()
 
+    def edit_param(self, layer: int, kind: str, index: tuple, value) -> dict:
+        """Set one weight or bias by hand, running or paused (under the worker's lock, between two
+        steps), and publish at once; returns the history's event (``Trainer.edit_param``). A bad
+        value raises ValueError and changes nothing."""
+        with self.controller.lock:
+            event = self.trainer.edit_param(layer, kind, index, value)
+        self.controller.publish()
+        return event
+
     def rebuild(self, config: cfg.RunConfig) -> None:
         """Build a new run from ``config`` (loading its data); the old one stays if this fails."""
         keep = cfg.same_data(config, self.config)  # the data in use stays, drawn or made anew

@@ -71,6 +71,17 @@ async def derivation(app, pilot):
     await pilot.press("d")
 
 
+async def gradcheck(app, pilot):
+    await train(app, pilot, 300)
+    await pilot.press("n")
+    for _ in range(app.inspector.trace.names.index("dW1")):
+        await pilot.press("n")
+    app.query_one(MatrixView).focus()
+    await pilot.press("down", "right", "right", "g")
+    await app.workers.wait_for_complete()  # the check runs in a thread
+    await pilot.pause()
+
+
 async def network(app, pilot):
     await train(app, pilot, 600)
     await pilot.press("5", "right", "down", "down")  # the network view, the third neuron of h1 chosen
@@ -142,6 +153,7 @@ SCENES = [
     Scene("dashboard-120x40", "moons", "color", (120, 40), dashboard),
     Scene("inspector-backward-120x40", "xor-2-3-2", "color", (120, 40), inspector_backward),
     Scene("derivation-120x40", "moons-2-5-2", "color", (120, 40), derivation),
+    Scene("gradcheck-120x40", "moons-2-5-2", "color", (120, 40), gradcheck),
     Scene("network-120x40", "moons", "color", (120, 40), network),
     Scene("compact-80x24", "moons", "color", (80, 24), compact),
     Scene("features-120x40", "circles-features", "color", (120, 40), features),

@@ -40,6 +40,10 @@ HELP = """\
                [ ]  scroll a cut operand row or column (the numbers above the grid)
                d  on the output layer's dz: the cell derived by the chain rule (dL/da times
                   the output's Jacobian) with the real numbers; d again: one line
+               e  in the weights view: type a new value for the weight or bias at the cursor
+                  (Enter sets it, Escape cancels); the loss, boundary and network view follow
+               g  on a dW or db stage: the gradient check, backprop beside the central
+                  difference for the selected cell and the same cell of every layer
 
 Escape closes this screen. Nothing destructive is bound to Escape.
 """

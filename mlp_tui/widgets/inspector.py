@@ -18,6 +18,7 @@ from engine.derivation import derive_output_delta, output_delta_name, output_lay
 from engine.losses import delta_is_residual
 from engine.operands import sources
 from engine.trace import Trace
+from mlp_tui.gradcheck_view import checked_cells
 from mlp_tui.widgets.matrix_view import MatrixView
 from mlp_tui.widgets.operands import OperandCell, OperandStrip, OperandVector
 
@@ -105,14 +106,15 @@ class InspectorPanel(Vertical):
     # The input features the network sees (x1^2, ...; set by the app for each run); () for the data's own columns.
     features: var[tuple[str, ...]] = var((), init=False)
 
-    def __init__(self, mode: str = "color", **kw) -> None:
+    def __init__(self, mode: str = "color", editable: bool = False, **kw) -> None:
         super().__init__(**kw)
         self.mode = mode
+        self.editable = editable  # the app binds e to edit the weight at the cursor
         self.stage = 0
         self.use_batch = False  # the next traced step uses one sample (False) or the mini-batch
         self.sample = 0
         self.derive = False  # on the output delta: the chain-rule derivation instead of one line
-        self._offers_derive = False  # what the footer was last told about the key d
+        self._offers = (False, False)  # what the footer was last told about d and g
         self._lines: dict[str, tuple[str, str]] = {}  # selector -> (markup, plain text) on screen
         self._matrix_index = 0
         self._weights: list[tuple[str, np.ndarray]] = []
@@ -139,7 +141,7 @@ class InspectorPanel(Vertical):
         matrix = self.query_one(MatrixView)
         matrix.set_matrix(values, name)
         names = "  ".join(f"[{n}]" if i == self._matrix_index else n for i, (n, _) in enumerate(self._weights))
-        self._set("#pipeline", f"weights: {names}   (w: next matrix)")
+        self._set("#pipeline", f"weights: {names}   (w: next matrix{', e: edit' if self.editable else ''})")
         self._set("#stage", f"{name}: {shape_text(values)}  min {values.min():.4g}  max {values.max():.4g}  "
                             f"mean {values.mean():.4g}{self._layer_note(net, name)}\nn: take one real step and walk it stage by stage "
                             f"({'mini-batch' if self.use_batch else f'sample {self.sample}, < > to choose'}; b: batch)")
@@ -213,6 +215,25 @@ class InspectorPanel(Vertical):
     def current(self):
         return None if self.trace is None else self.trace.steps[self.stage]
 
+    def edit_target(self) -> tuple[int, str, tuple, str, float] | None:
+        """(layer, kind, index, label, value) of the parameter at the cursor in the weights view,
+        the one place parameters are shown as they are now (a step's stages are a record)."""
+        matrix = self.query_one(MatrixView)
+        name = matrix.matrix_name
+        if self.trace is not None or not name or not matrix.values.size:
+            return None
+        kind, layer = name[0], int(name[1:])
+        r, c = matrix.cursor
+        index = (r, c) if kind == "W" else (c,)
+        label = f"{kind}{layer}[{','.join(map(str, index))}]"
+        return layer, kind, index, label, float(matrix.values[r, c])
+
+    def gradcheck_cells(self) -> list[tuple[int, str, tuple]] | None:
+        """The cells the key g checks on this stage (``gradcheck_view.checked_cells``), or None."""
+        if self.trace is None:
+            return None
+        return checked_cells(self.trace, self.current.name, self.query_one(MatrixView).cursor)
+
     @property
     def on_output_delta(self) -> bool:
         """Whether the walk stands on the output layer's delta, the stage d derives."""
@@ -241,12 +262,14 @@ class InspectorPanel(Vertical):
 
     def _derivation_shown(self) -> bool:
         """Whether the derivation replaces the one-line explanation; tells the footer (d is
-        offered on the output delta only) and the app (the layout) when that changes."""
-        offers = self.on_output_delta
-        if offers != self._offers_derive:
-            self._offers_derive = offers
+        offered on the output delta only, g on a gradient stage) and the app (the layout) when
+        that changes."""
+        derives = self.on_output_delta
+        offers = (derives, self.trace is not None and self.gradcheck_cells() is not None)
+        if offers != self._offers:  # the footer shows d and g only where they apply
+            self._offers = offers
             self.refresh_bindings()
-        deriving = self.derive and offers
+        deriving = self.derive and derives
         if deriving != self.has_class("-derivation"):
             self.set_class(deriving, "-derivation")
             self.post_message(self.DerivationShown(deriving))
