@@ -21,7 +21,10 @@ import numpy as np
 
 from . import validate
 
-DEFAULT_CAP_BYTES = 16 * 2 ** 20  # a 2-16-16-2 Adam run takes ~4 KB a snapshot: thousands fit
+DEFAULT_CAP_BYTES = 16 * 2 ** 20  # a 2-16-16-2 Adam run on moons takes ~7 KB a snapshot
+# At most this many snapshots: a timeline of thousands of steps a key apart is not one a learner
+# can walk, and a longer run thins to coarser spacing instead.
+DEFAULT_CAP_COUNT = 256
 
 
 @dataclass(frozen=True)
@@ -67,11 +70,13 @@ def restore(trainer, state: TrainerState) -> None:
 
 
 class SnapshotStore:
-    """Snapshots every ``every`` steps, at most ``cap_bytes`` of them (the newest always kept)."""
+    """Snapshots every ``every`` steps, at most ``cap_count`` of them in ``cap_bytes`` (the newest
+    always kept)."""
 
-    def __init__(self, every: int = 1, cap_bytes: int = DEFAULT_CAP_BYTES):
+    def __init__(self, every: int = 1, cap_bytes: int = DEFAULT_CAP_BYTES, cap_count: int = DEFAULT_CAP_COUNT):
         self.every = validate.whole("rewind_every", every, 1)
         self.cap_bytes = validate.whole("rewind_cap_bytes", cap_bytes, 1)
+        self.cap_count = validate.whole("rewind_cap_count", cap_count, 2)
         self._states: dict[int, TrainerState] = {}  # by step, in insertion (= step) order
         self.nbytes = 0
 
@@ -101,7 +106,7 @@ class SnapshotStore:
             raise ValueError(f"snapshot of step {state.step} is not after the last kept step")
         self._states[state.step] = state
         self.nbytes += state.nbytes
-        while self.nbytes > self.cap_bytes and len(self._states) > 1:
+        while (self.nbytes > self.cap_bytes or len(self._states) > self.cap_count) and len(self._states) > 1:
             self._thin()
 
     def _thin(self) -> None:
@@ -120,7 +125,3 @@ class SnapshotStore:
         """Forget the snapshots after ``step`` (after a rewind to it: training diverges from them)."""
         for s in [s for s in self._states if s > step]:
             self._drop(s)
-
-    def clear(self) -> None:
-        self._states.clear()
-        self.nbytes = 0

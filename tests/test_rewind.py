@@ -79,6 +79,13 @@ def test_store_respects_its_cap_by_thinning_old_snapshots():
     assert len(steps) >= 5  # thinning halves, it does not empty
 
 
+def test_store_respects_its_count_cap():
+    trainer = make_trainer()
+    store = SnapshotStore(every=1, cap_count=8)
+    run(trainer, 100, store)
+    assert 4 <= len(store) <= 8 and store.steps[-1] == 100 - 100 % store.every
+
+
 def test_store_forgets_later_snapshots_after_a_rewind():
     trainer = make_trainer()
     store = SnapshotStore(every=2)
