@@ -25,6 +25,7 @@ from mlp_tui.options import DashboardOptions
 from mlp_tui.pace import faster, format_speed, slower
 from mlp_tui.screens.file_prompt import FilePrompt
 from mlp_tui.screens.help import HelpScreen
+from mlp_tui.screens.timeline import TimelineScreen
 from mlp_tui.session import Session
 from mlp_tui.widgets.boundary import BoundaryPanel
 from mlp_tui.widgets.footer import StableFooter
@@ -100,6 +101,8 @@ class MlpApp(App):
         Binding("4", "panel(3)", "Inspector", show=False),
         Binding("5", "panel(4)", "Network", show=False),
         Binding("escape", f"panel({LESSON_PANEL})", "Boundary", show=False),  # out of a form field, too
+        Binding("t", "timeline", "Timeline", show=False),
+        Binding("h", "hidden_space", "Hidden space", show=False),
         Binding("c", "chart", "Chart", show=False),
         Binding("l", "log_scale", "Log scale", show=False),
         Binding("ctrl+s", "save", "Save"),
@@ -378,6 +381,35 @@ class MlpApp(App):
         self.session.reset()
         self._bind_session()
         self.set_status(f"network reset with seed {self.session.config.seed}")
+
+    # ----- rewind and the hidden space -------------------------------------------------------------
+    def action_timeline(self) -> None:
+        """Pause and open the timeline of kept steps; the chosen one is restored."""
+        self.session.pause()
+        store = self.session.snapshots
+        self.push_screen(TimelineScreen(self.session.kept_states(), store.every, store.nbytes, store.cap_bytes),
+                         self._rewind_to)
+        self.set_status("paused: choose a step to go back to")
+
+    def _rewind_to(self, step: int | None) -> None:
+        if step is None:
+            return
+        self.session.rewind(step)
+        self.inspector.action_leave_step()
+        self.network.highlight_layer = None
+        self.poll(force=True)
+        self.set_status(f"rewound to step {step} (epoch {self.session.trainer.epoch}), paused: "
+                        f"space continues training from here, n steps it in the inspector")
+
+    def action_hidden_space(self) -> None:
+        if not self.boundary.toggle_warp():
+            self.set_status("the hidden space needs 2-D data and a hidden layer of two neurons or more", "error")
+            return
+        self.action_panel(LESSON_PANEL)
+        pair = self.boundary.warp_pair
+        self.set_status(f"hidden space of layer {pair[0]}: the data and the input grid placed by two neurons' "
+                        f"activations; [ ] other neuron pairs and layers, h back" if pair is not None
+                        else "the decision boundary again")
 
     def action_chart(self) -> None:
         self.metrics.toggle_chart()

@@ -146,6 +146,11 @@ class Session(PacedControl):
             self.snapshots.truncate_after(step)
         self.controller.publish()
 
+    def kept_states(self) -> list:
+        """The kept snapshots, oldest first (read under the lock: the worker adds and thins them)."""
+        with self.controller.lock:
+            return [self.snapshots.get(step) for step in self.snapshots.steps]
+
     def apply_live(self, changes: dict) -> None:
         """Change learning rate, batch size, regularisation, clipping or schedule while training."""
         new_config = self.config.replace(**changes)
