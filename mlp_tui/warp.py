@@ -28,9 +28,9 @@ class WarpView:
 
 
 def neuron_pairs(sizes) -> list[tuple[int, int, int]]:
-    """Every (layer, i, j), i < j, of the hidden layers with two neurons or more, layer by layer."""
-    return [(l, i, j) for l in range(1, len(sizes) - 1)
-            for i in range(sizes[l]) for j in range(i + 1, sizes[l])]
+    """(layer, i, i + 1) for each hidden layer of two neurons or more, layer by layer: every
+    neuron appears, in a cycle a key at a time can walk (all pairs of 16 neurons would be 120)."""
+    return [(l, i, i + 1) for l in range(1, len(sizes) - 1) for i in range(sizes[l] - 1)]
 
 
 def grid_lines(extent, samples: int) -> np.ndarray:

@@ -41,7 +41,7 @@ class TimelineScreen(OnceModal[int]):
                 Binding("enter", "choose", "Go back"), Binding("escape,t,q", "dismiss", "Close")]
     DEFAULT_CSS = """
     TimelineScreen { align: center middle; }
-    TimelineScreen > Vertical { width: 70; max-width: 100%; height: auto;
+    TimelineScreen > Vertical { width: 76; max-width: 100%; height: auto;
                                 border: round $accent; background: $surface; padding: 0 1; }
     """
 
@@ -49,16 +49,16 @@ class TimelineScreen(OnceModal[int]):
         super().__init__()
         self.states = states
         self.chosen = len(states) - 1
-        self.summary = (f"{len(states)} kept steps, every {every} step{'s' if every > 1 else ''} "
-                        f"(older ones thinned), {format_bytes(nbytes)} of {format_bytes(cap_bytes)}")
+        self.summary = (f"{len(states)} kept steps, one every {every}\nmemory {format_bytes(nbytes)} "
+                        f"of {format_bytes(cap_bytes)} (when full, every other old step is dropped)")
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Text(self.summary), id="timeline-summary")
             yield Static("", id="timeline-bar")
             yield Static("", id="timeline-chosen")
-            yield Static(Text("left/right choose a step, home/end the first/last, Enter goes back to it "
-                              "(paused), Escape closes"), id="timeline-keys")
+            yield Static(Text("left/right choose a step, home/end the first/last,\n"
+                              "Enter goes back to it (paused), Escape closes"), id="timeline-keys")
 
     def on_mount(self) -> None:
         self._show()
