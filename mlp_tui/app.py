@@ -407,9 +407,8 @@ class MlpApp(App):
             return
         self.action_panel(LESSON_PANEL)
         pair = self.boundary.warp_pair
-        self.set_status(f"hidden space of layer {pair[0]}: the data and the input grid placed by two neurons' "
-                        f"activations; [ ] other neuron pairs and layers, h back" if pair is not None
-                        else "the decision boundary again")
+        self.set_status(f"hidden space: data and input grid placed by two neurons of layer {pair[0]}; "
+                        f"[ ] other pairs and layers" if pair is not None else "the decision boundary again")
 
     def action_chart(self) -> None:
         self.metrics.toggle_chart()

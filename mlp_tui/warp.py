@@ -12,13 +12,14 @@ import numpy as np
 
 from mlp_tui.plot_grid import to_pixels
 
-GRID_LINES = 9  # lines of the input plane drawn in each direction
+GRID_LINES = 7  # lines of the input plane drawn in each direction
+GRID_SHADE = 0.4  # the grid's value on the 0-1 colour scale: dim, so the data points stand out
 MARGIN = 0.05  # of the activations' range, on each side of the picture
 
 
 @dataclass(frozen=True)
 class WarpView:
-    """One picture: ``image`` (H, W) 1 where a grid line passes, else 0; the data as
+    """One picture: ``image`` (H, W) GRID_SHADE where a grid line passes, else 0; the data as
     ``(rows, cols, labels)`` pixels; ``extent`` the activation range shown (xmin, xmax, ymin, ymax)."""
 
     image: np.ndarray
@@ -63,7 +64,7 @@ def warp(net, data, layer: int, i: int, j: int, shape: tuple[int, int]) -> WarpV
     rows, cols = to_pixels(acts, extent, shape)
     image = np.zeros(shape)
     n_grid, n_train = len(grid), len(data.X_train)
-    image[rows[:n_grid], cols[:n_grid]] = 1.0
+    image[rows[:n_grid], cols[:n_grid]] = GRID_SHADE
     train = (rows[n_grid:n_grid + n_train], cols[n_grid:n_grid + n_train], data.y_train)
     test = (rows[n_grid + n_train:], cols[n_grid + n_train:], data.y_test) if held_out else None
     return WarpView(image, train, test, extent)

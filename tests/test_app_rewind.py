@@ -108,7 +108,7 @@ async def test_h_places_the_data_by_two_hidden_neurons_activations(app_factory):
         await pilot.pause()
         boundary = app.boundary
         assert boundary.warp_pair == (1, 0, 1)
-        assert "hidden space: a1[:, 0] across, a1[:, 1] up" in screen_text(app)
+        assert "hidden space: x = a1[:, 0], y = a1[:, 1]" in screen_text(app)
         view = boundary.warp_view
         # Independently: layer 1 of the paused network is tanh(X W1 + b1).
         net, data = app.session.net, app.session.data
@@ -124,7 +124,7 @@ async def test_h_places_the_data_by_two_hidden_neurons_activations(app_factory):
         corner = np.tanh(np.array([[data.extent[0], data.extent[2]]]) @ net.layers[0].W + net.layers[0].b)[0]
         r = int(np.rint((ymax - corner[1]) / (ymax - ymin) * (H - 1)))
         c = int(np.rint((corner[0] - xmin) / (xmax - xmin) * (W - 1)))
-        assert view.image[r, c] == 1.0
+        assert view.image[r, c] > 0 and view.image[0, 0] == 0  # the picture's corner is margin
 
 
 async def test_brackets_cycle_neuron_pairs_and_layers_and_h_goes_back(app_factory):
@@ -135,7 +135,7 @@ async def test_brackets_cycle_neuron_pairs_and_layers_and_h_goes_back(app_factor
         await pilot.press("left_square_bracket", "left_square_bracket")
         assert app.boundary.warp_pair == (2, 14, 15)  # back past the first pair: the last layer's last
         await pilot.pause()
-        assert "hidden space: a2[:, 14] across, a2[:, 15] up" in screen_text(app)
+        assert "hidden space: x = a2[:, 14], y = a2[:, 15]" in screen_text(app)
         for _ in range(16):  # round to the first layer's 15 pairs, then on to the second layer
             await pilot.press("right_square_bracket")
         assert app.boundary.warp_pair == (2, 0, 1)

@@ -174,7 +174,7 @@ class BoundaryPanel(Vertical, can_focus=True):
         l, i, j = self.warp_pair
         view = self.warp_view = warp(self._twin, self.data, l, i, j, shape)
         heatmap.show_values(view.image, 0.0, 1.0, view.train, view.test, label="input grid")
-        self._info(f"hidden space: a{l}[:, {i}] across, a{l}[:, {j}] up  [ ] next pair  h back")
+        self._info(f"hidden space: x = a{l}[:, {i}], y = a{l}[:, {j}]  [ ] pairs  h back")
 
     def _info(self, text: str) -> None:
         """The line above the picture; rewritten (a layout pass) only when it changes."""
