@@ -21,7 +21,7 @@ import numpy as np
 
 from . import validate
 
-DEFAULT_CAP_BYTES = 16 * 2 ** 20  # a 2-16-16-2 Adam run on moons takes ~7 KB a snapshot
+DEFAULT_CAP_BYTES = 16 * 2 ** 20  # a 2-16-16-2 Adam run on moons (700 samples) takes ~14 KB a snapshot
 # At most this many snapshots: a timeline of thousands of steps a key apart is not one a learner
 # can walk, and a longer run thins to coarser spacing instead.
 DEFAULT_CAP_COUNT = 256
