@@ -5,11 +5,13 @@ import os
 import time
 
 import numpy as np
+import pytest
 
 from engine import config as cfg
 from engine import presets
 from helpers import screen_text, widget_text
 from mlp_tui.screens.timeline import TimelineScreen
+from mlp_tui.warp import neuron_pairs
 from test_queued_keys import burst
 from test_terminal import quit_and_close, read_until, screen_showing, spawn_dashboard
 
@@ -143,8 +145,25 @@ async def test_brackets_cycle_neuron_pairs_and_layers_and_h_goes_back(app_factor
         assert app.boundary.warp_pair is None and "predicted class" in screen_text(app)
 
 
-async def test_h_says_why_there_is_no_hidden_space_for_data_that_is_not_2d(app_factory):
-    app = app_factory("digits")
+def test_neuron_pairs_walk_each_hidden_layer_of_two_or_more_neurons():
+    assert neuron_pairs((2, 1, 3, 2)) == [(2, 0, 1), (2, 1, 2)]
+    assert neuron_pairs((2, 2)) == []
+
+
+async def test_reset_forgets_the_kept_steps(app_factory):
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.session.step(5)
+        await pilot.press("r", "t")
+        await pilot.pause()
+        assert "1 kept step, one every 1" in screen_text(app)
+        await pilot.press("enter")
+        assert app.session.trainer.step_count == 0
+
+
+@pytest.mark.parametrize("preset, changes", [("digits", {}), ("moons", {"hidden": (1,)})])
+async def test_h_says_why_there_is_no_hidden_space(app_factory, preset, changes):
+    app = app_factory(preset, **changes)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("h")
         assert app.boundary.warp_pair is None
