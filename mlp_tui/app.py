@@ -394,7 +394,11 @@ class MlpApp(App):
     def _rewind_to(self, step: int | None) -> None:
         if step is None:
             return
-        self.session.rewind(step)
+        try:
+            self.session.rewind(step)
+        except ValueError as e:  # a snapshot that no longer fits the run: nothing was changed
+            self.set_status(f"not rewound: {e}", "error")
+            return
         self.inspector.action_leave_step()
         self.network.highlight_layer = None
         self.poll(force=True)

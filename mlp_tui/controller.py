@@ -131,6 +131,12 @@ class TrainingController:
         """The latest published state: a consistent copy."""
         return self._snapshot
 
+    def mark_paused(self) -> None:
+        """The run was moved back under ``lock`` while idle (a rewind): it is paused now, no
+        longer finished or diverged."""
+        if self._state in (FINISHED, DIVERGED):
+            self._state = PAUSED
+
     def publish(self) -> Snapshot:
         """Publish a fresh snapshot now (e.g. after a change made under ``lock``)."""
         with self.lock:

@@ -144,6 +144,7 @@ class Session(PacedControl):
         with self.controller.lock:
             restore(self.trainer, self.snapshots.get(step))
             self.snapshots.truncate_after(step)
+            self.controller.mark_paused()
         self.controller.publish()
 
     def kept_states(self) -> list:

@@ -9,6 +9,7 @@ import pytest
 
 from engine import config as cfg
 from engine import presets
+from engine.rewind import capture
 from helpers import screen_text, widget_text
 from mlp_tui.screens.timeline import TimelineScreen
 from mlp_tui.warp import neuron_pairs
@@ -76,6 +77,27 @@ async def test_the_timeline_pauses_training_and_a_rewind_clears_the_inspector(ap
         assert np.array_equal(app.session.net.params, params_after(0))
 
 
+async def test_a_finished_run_rewound_is_paused_and_trains_to_its_budget_again(app_factory):
+    app = app_factory(epochs=2)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("space")
+        for _ in range(200):
+            if app.session.finished:
+                break
+            await pilot.pause(0.05)
+        assert app.session.finished and app.session.trainer.epoch == 2
+        await pilot.press("t", "home", "enter")
+        await pilot.pause()
+        assert app.session.snapshot().state == "paused" and app.session.trainer.epoch == 0
+        assert "[paused]" in screen_text(app)
+        await pilot.press("space")
+        for _ in range(200):
+            if app.session.finished:
+                break
+            await pilot.pause(0.05)
+        assert app.session.trainer.epoch == 2  # the budget's end again, not two more epochs
+
+
 async def test_keys_queued_in_the_timeline_act_in_order(app_factory):
     app = app_factory()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -85,6 +107,20 @@ async def test_keys_queued_in_the_timeline_act_in_order(app_factory):
         assert not isinstance(app.screen, TimelineScreen)
         assert app.session.trainer.step_count == 8  # back to 6, one step, a rewind to 7, one step
         assert np.array_equal(app.session.net.params, params_after(8))
+
+
+async def test_a_snapshot_that_no_longer_fits_is_refused_with_one_line(app_factory):
+    """E.g. the training set changed since it was kept: the run stays as it was."""
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.session.step(3)
+        foreign = capture(cfg.build(presets.get("xor-2-3-2").config).trainer)
+        app.session.snapshots.get = lambda step: foreign
+        before = app.session.net.params.copy()
+        await pilot.press("t", "home", "enter")
+        await pilot.pause()
+        assert "not rewound: the snapshot of step 0 does not fit" in widget_text(app, "#status")
+        assert app.session.trainer.step_count == 3 and np.array_equal(app.session.net.params, before)
 
 
 def test_a_key_burst_in_a_real_terminal_rewinds(tmp_path):
