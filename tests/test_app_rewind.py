@@ -71,6 +71,7 @@ async def test_the_timeline_pauses_training_and_a_rewind_clears_the_inspector(ap
         await pilot.pause(0.2)
         await pilot.press("t")
         assert not app.session.running
+        assert len(app.session.snapshots) > 2  # the worker's steps were kept too
         await pilot.press("home", "enter")
         await pilot.pause()
         assert app.session.trainer.step_count == 0 and app.inspector.trace is None

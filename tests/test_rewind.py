@@ -109,3 +109,19 @@ def test_a_snapshot_of_another_network_is_refused_and_changes_nothing():
 def test_store_rejects_a_bad_interval(bad):
     with pytest.raises(ValueError, match="rewind_every"):
         SnapshotStore(every=bad)
+
+
+def test_going_back_before_a_divergence_clears_it():
+    trainer = make_trainer(optimizer="sgd")
+    store = SnapshotStore(every=1)
+    run(trainer, 5, store)
+    trainer.set_hyperparameters(lr=1000)
+    trainer.train(steps=50)
+    assert trainer.divergence is not None
+    restore(trainer, store.get(5))
+    trainer.set_hyperparameters(lr=0.05)
+    assert trainer.divergence is None
+    reference = make_trainer(optimizer="sgd")
+    run(reference, 8)
+    run(trainer, 3)
+    assert np.array_equal(trainer.net.params, reference.net.params)
