@@ -49,8 +49,9 @@ class TimelineScreen(OnceModal[int]):
         super().__init__()
         self.states = states
         self.chosen = len(states) - 1
-        self.summary = (f"{len(states)} kept step{'s' if len(states) > 1 else ''}, one every {every}\nmemory {format_bytes(nbytes)} "
-                        f"of {format_bytes(cap_bytes)} (when full, every other old step is dropped)")
+        kept = f"{len(states)} kept step{'s' if len(states) > 1 else ''}, one every {every}"
+        self.summary = (f"{kept}\nmemory {format_bytes(nbytes)} of {format_bytes(cap_bytes)} "
+                        f"(when full, every other old step is dropped)")
 
     def compose(self) -> ComposeResult:
         with Vertical():
