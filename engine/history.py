@@ -56,6 +56,13 @@ class DecimatedSeries:
         self._index[k:k + self.recent] = self._index[old:self._n].copy()
         self._n = k + self.recent
 
+    def drop_after(self, name: str, value: float) -> None:
+        """Forget the rows from the first whose column ``name`` exceeds ``value`` on (the column
+        grows row by row, as the step does): the history of a run rewound to that point."""
+        n = int(np.searchsorted(self._rows[:self._n, self._col[name]], value, side="right"))
+        self._n = n
+        self.total_appended = int(self._index[n - 1]) + 1 if n else 0
+
     def column(self, name: str) -> np.ndarray:
         """A copy of one column (oldest first)."""
         return self._rows[:self._n, self._col[name]].copy()
@@ -122,6 +129,11 @@ class History:
 
     def __len__(self) -> int:
         return len(self.epochs)
+
+    def drop_after(self, step: int) -> None:
+        """Forget what was recorded after training step ``step``."""
+        self.epochs.drop_after("step", step)
+        self.steps.drop_after("step", step)
 
     def records(self) -> list[dict]:
         """Epoch records as a list of dicts (for JSON/CSV export)."""

@@ -31,6 +31,7 @@ from mlp_tui.screens.file_prompt import FilePrompt
 from mlp_tui.screens.gradcheck import GradcheckScreen
 from mlp_tui.screens.help import HelpScreen
 from mlp_tui.screens.param_prompt import ParamPrompt
+from mlp_tui.screens.timeline import TimelineScreen
 from mlp_tui.session import Session
 from mlp_tui.teacher import FilePolicy, file_field_problem, locked_changes, panel_names
 from mlp_tui.task import task_note
@@ -123,6 +124,8 @@ class MlpApp(App):
         Binding("4", "panel(3)", "Inspector", show=False),
         Binding("5", "panel(4)", "Network", show=False),
         Binding("escape", f"panel({LESSON_PANEL})", "Boundary", show=False),  # out of a form field, too
+        Binding("t", "timeline", "Timeline", show=False),
+        Binding("h", "hidden_space", "Hidden space", show=False),
         Binding("c", "chart", "Chart", show=False),
         Binding("l", "log_scale", "Log scale", show=False),
         Binding("ctrl+s", "save", "Save"),
@@ -500,6 +503,38 @@ class MlpApp(App):
         self.session.reset()
         self._bind_session()
         self.set_status(f"network reset with seed {self.session.config.seed}")
+
+    # ----- rewind and the hidden space -------------------------------------------------------------
+    def action_timeline(self) -> None:
+        """Pause and open the timeline of kept steps; the chosen one is restored."""
+        self.session.pause()
+        store = self.session.snapshots
+        self.push_screen(TimelineScreen(self.session.kept_states(), store.every, store.nbytes, store.cap_bytes),
+                         self._rewind_to)
+        self.set_status("paused: choose a step to go back to")
+
+    def _rewind_to(self, step: int | None) -> None:
+        if step is None:
+            return
+        try:
+            self.session.rewind(step)
+        except ValueError as e:  # a snapshot that no longer fits the run: nothing was changed
+            self.set_status(f"not rewound: {e}", "error")
+            return
+        self.inspector.action_leave_step()
+        self.network.highlight_layer = None
+        self.poll(force=True)
+        self.set_status(f"rewound to step {step} (epoch {self.session.trainer.epoch}), paused: "
+                        f"space continues training from here, n steps it in the inspector")
+
+    def action_hidden_space(self) -> None:
+        if not self.boundary.toggle_warp():
+            self.set_status("the hidden space needs 2-D data and a hidden layer of two neurons or more", "error")
+            return
+        self.action_panel(LESSON_PANEL)
+        pair = self.boundary.warp_pair
+        self.set_status(f"hidden space: data and input grid placed by two neurons of layer {pair[0]}; "
+                        f"[ ] other pairs and layers" if pair is not None else "the decision boundary again")
 
     def action_chart(self) -> None:
         self.metrics.toggle_chart()

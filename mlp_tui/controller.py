@@ -22,11 +22,12 @@ FAILED = "failed"  # a step raised (MemoryError, a bug): the worker ended; ``err
 
 class TrainingController:
     def __init__(self, trainer: Trainer, publish_interval: float = 0.05, max_epochs: int | None = None,
-                 max_steps: int | None = None, on_publish=None, rate: float | None = None):
+                 max_steps: int | None = None, on_publish=None, rate: float | None = None, after_step=None):
         self.trainer = trainer
         self.publish_interval = publish_interval
         self.max_epochs, self.max_steps = max_epochs, max_steps
         self.on_publish = on_publish  # called from the worker thread after each publish
+        self.after_step = after_step  # called with the trainer after each step, under ``lock``
         self.lock = threading.RLock()
         self._wake = threading.Condition(threading.Lock())
         self._running = False
@@ -130,6 +131,12 @@ class TrainingController:
         """The latest published state: a consistent copy."""
         return self._snapshot
 
+    def mark_paused(self) -> None:
+        """The run was moved back under ``lock`` while idle (a rewind): it is paused now, no
+        longer finished or diverged."""
+        if self._state in (FINISHED, DIVERGED):
+            self._state = PAUSED
+
     def publish(self) -> Snapshot:
         """Publish a fresh snapshot now (e.g. after a change made under ``lock``)."""
         with self.lock:
@@ -207,6 +214,8 @@ class TrainingController:
                     self._pending_steps -= 1
             with self.lock:
                 trainer.step()
+                if self.after_step is not None:
+                    self.after_step(trainer)
             if trainer.divergence is not None:
                 self._running, self._pending_steps, self._state = False, 0, DIVERGED
             elif self._done() or trainer.stopped_early is not None:

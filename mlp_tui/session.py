@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from engine import checkpoint, config as cfg, drawing
+from engine.rewind import SnapshotStore, restore
 from engine.trace import Trace
 
 from . import fields
@@ -58,10 +59,20 @@ class Session(PacedControl):
 
     def _attach(self, run: cfg.Run) -> None:
         self.run = run
+        self._new_snapshots()
         self.controller = TrainingController(run.trainer, self.publish_interval, rate=self._speed,
-                                             max_epochs=_budget_end(run.trainer.epoch, run.config.epochs))
+                                             max_epochs=_budget_end(run.trainer.epoch, run.config.epochs),
+                                             after_step=self._record)
         self.revision = getattr(self, "revision", 0) + 1  # bumps whenever the network is replaced
         self.data_seed = run.config.seed  # the seed of the data in use (new data: a new seed)
+
+    def _new_snapshots(self) -> None:
+        """Kept steps to rewind to, from the run's starting point on."""
+        self.snapshots = SnapshotStore()
+        self.snapshots.record(self.run.trainer)
+
+    def _record(self, trainer) -> None:
+        self.snapshots.record(trainer)
 
     # ----- read-only views ---------------------------------------------------------------------
     @property
@@ -101,6 +112,7 @@ class Session(PacedControl):
         with self.controller.lock:
             for _ in range(count):
                 self.trainer.step()
+                self._record(self.trainer)
                 if self.trainer.divergence is not None:
                     break
         self.controller.publish()
@@ -110,7 +122,9 @@ class Session(PacedControl):
         here: the inspector publishes when its walk reaches the update stage."""
         self.controller.pause()
         with self.controller.lock:
-            return self.trainer.step_traced(sample)
+            trace = self.trainer.step_traced(sample)
+            self._record(self.trainer)
+            return trace
 
     def publish(self):
         return self.controller.publish()
@@ -121,7 +135,23 @@ class Session(PacedControl):
         with self.controller.lock:
             self.net.reset(self.config.seed)
             self.trainer.reset_progress()
+            self._new_snapshots()
         self.controller.publish()
+
+    def rewind(self, step: int) -> None:
+        """Pause and go back to kept step ``step``: training continues from there as it went
+        the first time (with the current hyperparameters); the later snapshots are dropped."""
+        self.controller.pause()
+        with self.controller.lock:
+            restore(self.trainer, self.snapshots.get(step))
+            self.snapshots.truncate_after(step)
+            self.controller.mark_paused()
+        self.controller.publish()
+
+    def kept_states(self) -> list:
+        """The kept snapshots, oldest first (read under the lock: the worker adds and thins them)."""
+        with self.controller.lock:
+            return [self.snapshots.get(step) for step in self.snapshots.steps]
 
     def apply_live(self, changes: dict) -> None:
         """Change learning rate, batch size, regularisation, clipping or schedule while training."""
@@ -159,6 +189,7 @@ class Session(PacedControl):
         with self.controller.lock:
             self.trainer.set_data(data, self.config.batch_size)
             self.run.data = data
+            self._new_snapshots()  # the kept steps trained on the old data: the timeline starts here
         self.controller.publish()
 
     def add_point(self, point, label: int, extent) -> None:

@@ -113,6 +113,18 @@ async def regression(app, pilot):
     app.set_status("regression on reg-gauss: the predicted value as colour, each point its target")
 
 
+async def hidden_space(app, pilot):
+    await train(app, pilot, 600)
+    await pilot.press("h")  # the first hidden layer's neurons 0 and 1 as x and y
+    await pilot.pause()
+
+
+async def timeline(app, pilot):
+    await train(app, pilot, 40)
+    await pilot.press("t", "left", "left")
+    await pilot.pause()
+
+
 async def compare(app, pilot):
     await train(app, pilot, 400)
     await pilot.press("tab", "l")  # the inspector on B; the losses on a log scale
@@ -160,6 +172,8 @@ SCENES = [
     Scene("monochrome-120x40", "spiral", "ascii", (120, 40), monochrome),
     Scene("digits-confusion-80x24", "digits", "color", (80, 24), digits),
     Scene("drawn-120x40", "moons", "color", (120, 40), drawn),
+    Scene("hidden-space-120x40", "moons", "color", (120, 40), hidden_space),
+    Scene("timeline-80x24", "moons", "color", (80, 24), timeline),
     Scene("compare-120x40", "xor-2-3-2", "color", (120, 40), compare, make_compare_app),
     Scene("regression-120x40", "reg-gauss", "color", (120, 40), regression),
 ]

@@ -17,6 +17,8 @@ HELP = """\
   n  or  .     next inspector stage (the first press takes ONE real step and records it)
   p  or  ,     previous inspector stage
   r            reset the network with its seed
+  t            timeline of kept steps: left/right choose one, Enter goes back to it (paused)
+  h            hidden space: the data and input grid placed by two hidden neurons (h again: back)
   + -          training speed: 1, 2, 5 ... 500 steps/s, max (shown at the bottom right)
   1 2 3 4 5    jump to a panel: form, metrics, boundary, inspector, network (2 and 3: the lesson view)
   escape       back to the decision boundary (also out of a form field)
@@ -31,6 +33,7 @@ HELP = """\
   form         type to edit; fields marked * apply live, the rest on Apply (rebuilds the network)
   metrics      c  full chart      l  log scale
   boundary     [ ]  show one hidden neuron's activation map instead of the prediction
+                    (in the hidden space: the next or previous pair of neurons, layer by layer)
   draw mode    arrows move the + cursor    a or enter  add a point of the current class there
                c  next class    x  remove the nearest point    g  new data (next seed, the form's
                noise)    click: add, right click: remove    m or escape  done

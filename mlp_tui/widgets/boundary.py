@@ -18,6 +18,7 @@ from engine.confusion import confusion_matrix
 from engine.regression import r2_score
 from mlp_tui.palette import RAMP, finite_absmax
 from mlp_tui.plot_grid import grid_points, to_data, to_pixels
+from mlp_tui.warp import WarpView, neuron_pairs, warp
 from mlp_tui.widgets.heatmap import DecisionHeatmap, point_glyph
 
 N_SAMPLES_SHOWN = 4
@@ -86,6 +87,9 @@ class BoundaryPanel(Vertical, can_focus=True):
         self.drawable = drawable  # the app offers draw mode (its key m): say so on the info line
         self.data = None  # the run's dataset, set by attach
         self.neuron: tuple[int, int] | None = None  # (layer, unit) or None for the output
+        # The warped hidden space shown instead, as (layer, i, j): neurons i and j as x and y.
+        self.warp_pair: tuple[int, int, int] | None = None
+        self.warp_view: WarpView | None = None  # the warped picture on screen
         self._snap = None  # the last snapshot shown: redrawn on a neuron choice or a resize
         self._key = None
         self._grid = None
@@ -104,6 +108,7 @@ class BoundaryPanel(Vertical, can_focus=True):
         self.data = data
         self._twin = net.copy()
         self.neuron = None
+        self.warp_pair = None
         self._snap = None
         self._grid = None
         self._key = None
@@ -119,9 +124,27 @@ class BoundaryPanel(Vertical, can_focus=True):
     def action_neuron(self, step: int) -> None:
         if self.data is None or not self.data.is_2d:
             return
-        options = self._neurons()
-        self.neuron = options[(options.index(self.neuron) + step) % len(options)]
+        if self.warp_pair is not None:
+            pairs = neuron_pairs(self._twin.sizes)
+            self.warp_pair = pairs[(pairs.index(self.warp_pair) + step) % len(pairs)]
+        else:
+            options = self._neurons()
+            self.neuron = options[(options.index(self.neuron) + step) % len(options)]
         self._redraw()
+
+    def toggle_warp(self) -> bool:
+        """Show the warped hidden space (from the first pair of neurons) or leave it; False when
+        there is none to show (data not 2-D, no hidden layer of two neurons)."""
+        if self.warp_pair is not None:
+            self.warp_pair = None
+        else:
+            two_d = self.data is not None and self.data.is_2d
+            pairs = neuron_pairs(self._twin.sizes) if two_d else []
+            if not pairs:
+                return False
+            self.warp_pair = pairs[0]
+        self._redraw()
+        return True
 
     def on_decision_heatmap_pixel_shape_changed(self, event: DecisionHeatmap.PixelShapeChanged) -> None:
         """Resized: evaluate the network on a grid of the new resolution."""
@@ -214,7 +237,7 @@ class BoundaryPanel(Vertical, can_focus=True):
         screen already. attach() comes first."""
         if self.data is None:
             return
-        key = (snap.step, self.neuron)
+        key = (snap.step, self.neuron, self.warp_pair)
         if key == self._key and not force:
             return
         self._snap, self._key = snap, key
@@ -242,6 +265,9 @@ class BoundaryPanel(Vertical, can_focus=True):
             test = (*to_pixels(data.points_test, extent, shape), y_test) if held_out else None
             # The picture is of the plane; the network sees the grid's input features.
             self._grid = (shape, self._twin.check_X(data.inputs(grid_points(extent, shape))), train, test)
+        if self.warp_pair is not None:
+            self._show_warp(heatmap, shape)
+            return
         _, pts, train, test = self._grid
         acts = self._twin.activations(pts)
         if self.neuron is None and data.is_regression:
@@ -264,6 +290,12 @@ class BoundaryPanel(Vertical, can_focus=True):
             lo, hi = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}.get(act, (None, None))
             heatmap.show_values(values, lo, hi, train, test, label=f"a{l}[{j}]")
             self._info(f"neuron a{l}[:, {j}] ({act})  [ ] next")
+
+    def _show_warp(self, heatmap: DecisionHeatmap, shape: tuple[int, int]) -> None:
+        l, i, j = self.warp_pair
+        view = self.warp_view = warp(self._twin, self.data, l, i, j, shape)
+        heatmap.show_values(view.image, 0.0, 1.0, view.train, view.test, label="input grid")
+        self._info(f"hidden space: x = a{l}[:, {i}], y = a{l}[:, {j}]  [ ] pairs  h back")
 
     def _info(self, text: str) -> None:
         """The line above the picture; rewritten (a layout pass) only when it changes."""
