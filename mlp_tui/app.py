@@ -57,6 +57,7 @@ METRICS_PANEL = 1
 # Keys that act on one panel: off (and out of the footer) when the teacher hides it.
 PANEL_ACTIONS = {"next_stage": INSPECTOR_PANEL, "prev_stage": INSPECTOR_PANEL, "derive": INSPECTOR_PANEL,
                  "edit_param": INSPECTOR_PANEL, "gradcheck": INSPECTOR_PANEL,
+                 "draw": LESSON_PANEL, "hidden_space": LESSON_PANEL,
                  "derive_elsewhere": INSPECTOR_PANEL, "chart": METRICS_PANEL, "log_scale": METRICS_PANEL}
 
 

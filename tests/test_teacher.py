@@ -308,3 +308,13 @@ async def test_export_follows_the_class_file_rules(teacher_app, folder, tmp_path
         await pilot.press("ctrl+e")
         await pilot.pause()
         assert "exporting is off in this class" in off.status_text
+
+
+async def test_with_the_boundary_hidden_draw_and_hidden_space_keys_do_nothing(teacher_app):
+    app = teacher_app(hidden=frozenset({"boundary"}))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("m", "a", "h")
+        await pilot.pause()
+        assert not app.boundary.drawing and app.boundary.warp_pair is None
+        assert app.session.trainer.n == app.session.data.n_train  # no point was added
