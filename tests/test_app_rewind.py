@@ -154,8 +154,9 @@ async def test_h_places_the_data_by_two_hidden_neurons_activations(app_factory):
         assert boundary.warp_pair == (1, 0, 1)
         assert "hidden space: x = a1[:, 0], y = a1[:, 1]" in screen_text(app)
         view = boundary.warp_view
-        # Independently: layer 1 of the paused network is tanh(X W1 + b1).
-        net, data = app.session.net, app.session.data
+        # Independently: layer 1 is tanh(X W1 + b1), with the parameters of the snapshot the panel
+        # drew (the published one, which can trail the trainer by a step on a busy machine).
+        net, data = boundary._twin, app.session.data
         a = np.tanh(data.X_train @ net.layers[0].W + net.layers[0].b)[:, [0, 1]]
         xmin, xmax, ymin, ymax = view.extent
         assert xmin < a[:, 0].min() and a[:, 0].max() < xmax and ymin < a[:, 1].min() and a[:, 1].max() < ymax
