@@ -85,6 +85,16 @@ def traced(activation, pair, optimizer, lr, l1, l2, clipping, dtype="float64", s
     return trainer.step_traced()
 
 
+def check_cell(trace, step, index) -> None:
+    """Every line of the explanation of ``step``'s cell ``index`` evaluates to what it states,
+    and the last one states the cell's value."""
+    lines = trace.explain(step.name, index).splitlines()
+    for line in lines:
+        check_line(line)
+    stated = lines[-1].rsplit(" = ", 1)[1]
+    assert abs(float(step.value[index]) - float(stated)) <= half_unit(stated), (step.name, index, lines[-1])
+
+
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c[0]}-{c[1][0]}-{c[1][1]}-{c[2]}-{c[3]:g}-{c[7]}")
 def test_every_explanation_evaluates_to_its_result(case):
     trace = traced(*case)
@@ -92,11 +102,7 @@ def test_every_explanation_evaluates_to_its_result(case):
     checked = 0
     for step in trace.steps:
         for index in np.ndindex(step.value.shape):
-            lines = trace.explain(step.name, index).splitlines()
-            for line in lines:
-                check_line(line)
-            stated = lines[-1].rsplit(" = ", 1)[1]
-            assert abs(float(step.value[index]) - float(stated)) <= half_unit(stated), (step.name, index, lines[-1])
+            check_cell(trace, step, index)
             checked += 1
         phases.add(step.phase)
     if case[1][1] == "perceptron":
@@ -111,10 +117,7 @@ def test_a_net_with_a_different_activation_per_layer_explains_every_cell():
                                                  "dz2 = da2 * sigmoid'(z2)"}
     for step in trace.steps:
         for index in np.ndindex(step.value.shape):
-            lines = trace.explain(step.name, index).splitlines()
-            for line in lines:
-                check_line(line)
-            assert abs(float(step.value[index]) - check_line(lines[-1])) <= half_unit(lines[-1].rsplit(" = ", 1)[1])
+            check_cell(trace, step, index)
 
 
 @pytest.mark.parametrize("case", [c for c in CASES[:5] + CASES[7:9]], ids=lambda c: f"{c[0]}-{c[1][0]}-{c[7]}")
@@ -125,11 +128,7 @@ def test_dropout_stages_evaluate_to_their_results(case):
     for name in ("a1_drop", "a2_drop", "da1_drop", "da1", "da2_drop", "da2", "z2", "z3", "dW2", "dW3"):
         step = trace.step(name)
         for index in np.ndindex(step.value.shape):
-            lines = trace.explain(name, index).splitlines()
-            for line in lines:
-                check_line(line)
-            stated = lines[-1].rsplit(" = ", 1)[1]
-            assert abs(float(step.value[index]) - float(stated)) <= half_unit(stated), (name, index, lines[-1])
+            check_cell(trace, step, index)
     assert "mask1[0,0] / keep" in trace.explain("a1_drop", (0, 0))
     assert trace.explain("z2", (0, 0)).startswith("z2[0,0] = a1_drop[0,0]*W2[0,0]")
 
@@ -217,10 +216,6 @@ def test_a_regression_step_explains_itself():
     names = set()
     for step in trace.steps:
         for index in np.ndindex(step.value.shape):
-            lines = trace.explain(step.name, index).splitlines()
-            for line in lines:
-                check_line(line)
-            stated = lines[-1].rsplit(" = ", 1)[1]
-            assert abs(float(step.value[index]) - float(stated)) <= half_unit(stated), (step.name, index, lines[-1])
+            check_cell(trace, step, index)
         names.add(step.name)
     assert {"a2", "dz2"} <= names  # the linear output and the squared error's delta
